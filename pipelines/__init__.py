@@ -1,0 +1,1 @@
+"""pipelines package of defection-watch."""

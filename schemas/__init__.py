@@ -1,0 +1,1 @@
+"""schemas package of defection-watch."""

