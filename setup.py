@@ -17,7 +17,9 @@ setup(
     package_data={
         "transforms": ["data/*.json", "data/*.yaml", "data/*.tsv"],
         "schemas": ["templates/*.json", "*.json"],
-        "deploy": ["*.yaml", "*.yml", "*.sh", "kibana/*.ndjson", "kibana/*.json", "samples/*"],
+        "deploy": ["*.yaml", "*.yml", "*.sh", "Dockerfile", "kibana/*.ndjson", "kibana/*.json",
+                   "samples/*", "samples/**/*", "runners/*", "es-arabic-plugin/pom.xml",
+                   "es-arabic-plugin/src/**/*"],
         "connectors": ["data/*.yaml"],
     },
     install_requires=[
@@ -36,6 +38,7 @@ setup(
         "PyYAML>=6,<7",
         "urllib3>=2,<3",
         "jsonschema>=4,<5",
+        "requests>=2,<3",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6"],

@@ -1,0 +1,464 @@
+"""The local Elasticsearch 9 node used by the demo and the tests.
+
+``start`` fetches Elastic's minimal ``integ-test-zip`` distribution from Maven Central with
+``mvn dependency:copy`` into a cache (``$DEFWATCH_HOME``, else ``.cache/defwatch`` of the
+checkout — git-ignored — else ``~/.cache/defwatch``), checks and unpacks it once, builds and
+installs the project's Arabic analysis plugin (``deploy/es-arabic-plugin``), finds a JDK 21+
+and starts one node on 127.0.0.1 with a small heap, data and logs under the cache. It waits
+until the cluster answers and returns the base URL. ``start`` reuses a running node; ``stop``
+sends SIGTERM and waits.
+
+Elasticsearch refuses to run as root: when run as root, the files are handed to ``nobody`` and
+the node (and the plugin tool) run as that user through ``setpriv``.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import grp
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ES_VERSION = "9.5.4"  # newest 9.x integ-test-zip that resolves on Maven Central
+ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{ES_VERSION}:zip"
+DEFAULT_PORT = int(os.environ.get("DEFWATCH_LOCAL_ES_PORT") or 9200)
+DEFAULT_HEAP = "512m"
+MIN_JAVA = 21
+JVM_ROOT = Path("/usr/lib/jvm")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PLUGIN_SOURCE = Path(__file__).resolve().parent / "es-arabic-plugin"
+PLUGIN_NAME = "defwatch-arabic"
+RUN_AS = ("nobody", "nogroup")
+JAVA_VERSION_RE = re.compile(r'JAVA_VERSION="(\d+)')
+JAVA_VERSION_OUTPUT_RE = re.compile(r'version "(\d+)(?:\.(\d+))?')
+
+Log = Callable[[str], None]
+
+
+class LocalESError(RuntimeError):
+    """A failure with a message that says what to do about it."""
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- locations
+
+def cache_dir() -> Path:
+    """Where the distribution, plugin build and node data live."""
+    if os.environ.get("DEFWATCH_HOME"):
+        return Path(os.environ["DEFWATCH_HOME"]).resolve()
+    if (REPO_ROOT / "setup.py").exists() and os.access(REPO_ROOT, os.W_OK):
+        return REPO_ROOT / ".cache" / "defwatch"
+    return Path.home() / ".cache" / "defwatch"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one node (per HTTP port) inside the cache."""
+    root: Path
+    port: int
+
+    @property
+    def zip_path(self) -> Path:
+        return self.root / "downloads" / f"elasticsearch-{ES_VERSION}.zip"
+
+    @property
+    def install(self) -> Path:
+        return self.root / f"elasticsearch-{ES_VERSION}"
+
+    @property
+    def node(self) -> Path:
+        return self.root / "nodes" / str(self.port)
+
+    @property
+    def data(self) -> Path:
+        return self.node / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.node / "logs"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.node / "es.pid"
+
+    @property
+    def startup_log(self) -> Path:
+        return self.node / "startup.out"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+# ----------------------------------------------------------------------------- tools
+
+def find_mvn() -> str:
+    """The ``mvn`` executable, or an error that says how to get it."""
+    mvn = shutil.which("mvn")
+    if not mvn:
+        raise LocalESError(
+            "Maven (mvn) is not on PATH; it fetches Elasticsearch from Maven Central. "
+            "Install it (e.g. `apt-get install maven`) and retry.")
+    return mvn
+
+
+def java_major(java_home: Path) -> int | None:
+    """The major version of the JDK at ``java_home`` (None when it is not a JDK)."""
+    java = java_home / "bin" / "java"
+    if not java.exists():
+        return None
+    release = java_home / "release"
+    if release.exists():
+        match = JAVA_VERSION_RE.search(release.read_text(errors="replace"))
+        if match:
+            return int(match.group(1))
+    try:
+        out = subprocess.run([str(java), "-version"], capture_output=True, text=True,
+                             timeout=30).stderr
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = JAVA_VERSION_OUTPUT_RE.search(out)
+    if not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major
+
+
+def find_jdk() -> Path:
+    """``ES_JAVA_HOME``/``JAVA_HOME`` when 21+, else the newest JDK 21+ under /usr/lib/jvm."""
+    seen = []
+    for var in ("ES_JAVA_HOME", "JAVA_HOME"):
+        if os.environ.get(var):
+            home = Path(os.environ[var])
+            major = java_major(home)
+            if major is not None and major >= MIN_JAVA:
+                return home
+            seen.append(f"{var}={home} (Java {major})")
+    candidates = []
+    if JVM_ROOT.is_dir():
+        for home in sorted(JVM_ROOT.iterdir()):
+            if home.is_symlink():
+                continue
+            major = java_major(home)
+            if major is not None:
+                seen.append(f"{home} (Java {major})")
+                if major >= MIN_JAVA:
+                    candidates.append((major, home))
+    if not candidates:
+        found = "; ".join(seen) or "none"
+        raise LocalESError(
+            f"Elasticsearch {ES_VERSION} needs a JDK {MIN_JAVA} or newer. Found: {found}. "
+            f"Install one (e.g. Temurin 21+ under {JVM_ROOT}) or set ES_JAVA_HOME to it.")
+    return max(candidates)[1]
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _as_node_user(cmd: list[str]) -> list[str]:
+    """``cmd`` run as the unprivileged user when we are root (Elasticsearch refuses root)."""
+    if not _is_root():
+        return cmd
+    user, group = RUN_AS
+    return ["setpriv", f"--reuid={user}", f"--regid={group}", "--clear-groups", *cmd]
+
+
+def _hand_over(*paths: Path) -> None:
+    """When root: give ``paths`` (recursively) to the node user, make parents traversable."""
+    if not _is_root():
+        return
+    uid, gid = pwd.getpwnam(RUN_AS[0]).pw_uid, grp.getgrnam(RUN_AS[1]).gr_gid
+    for path in paths:
+        for parent in path.parents:
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                os.chmod(parent, mode | 0o001)  # search permission only, no listing
+        for dirpath, dirnames, filenames in os.walk(path):
+            os.chown(dirpath, uid, gid)
+            for name in [*dirnames, *filenames]:
+                os.lchown(os.path.join(dirpath, name), uid, gid)
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """Serialise start/stop between processes sharing one cache."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# ----------------------------------------------------------------------------- distribution
+
+def fetch(layout: Layout, log: Log = _stderr) -> Path:
+    """Download the distribution zip with Maven (once) and return its path."""
+    if layout.zip_path.exists():
+        return layout.zip_path
+    mvn = find_mvn()
+    layout.zip_path.parent.mkdir(parents=True, exist_ok=True)
+    log(f"local-es: fetching {ARTIFACT} from Maven Central")
+    proc = subprocess.run(
+        [mvn, "-q", "-B", "--strict-checksums", "dependency:copy", f"-Dartifact={ARTIFACT}",
+         f"-DoutputDirectory={layout.zip_path.parent}"],
+        capture_output=True, text=True, env={**os.environ, "JAVA_HOME": str(find_jdk())})
+    if proc.returncode != 0 or not layout.zip_path.exists():
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise LocalESError(f"mvn could not fetch {ARTIFACT}:\n{tail}")
+    return layout.zip_path
+
+
+def unpack(layout: Layout, log: Log = _stderr) -> Path:
+    """Check the zip and unpack it into the cache (once); return the install directory."""
+    if (layout.install / "bin" / "elasticsearch").exists():
+        return layout.install
+    zip_path = fetch(layout, log)
+    log(f"local-es: checking and unpacking {zip_path.name}")
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            bad = archive.testzip()
+            if bad:
+                raise zipfile.BadZipFile(f"corrupt member {bad}")
+            staging = Path(tempfile.mkdtemp(prefix="unpack-", dir=layout.root))
+            for info in archive.infolist():
+                target = archive.extract(info, staging)
+                mode = info.external_attr >> 16
+                if mode and not info.is_dir():
+                    os.chmod(target, mode & 0o777)
+    except zipfile.BadZipFile as error:
+        zip_path.unlink(missing_ok=True)
+        raise LocalESError(f"{zip_path} is not a valid zip ({error}); deleted it, "
+                           "run start again to fetch it anew") from error
+    os.replace(staging / layout.install.name, layout.install)
+    shutil.rmtree(staging, ignore_errors=True)
+    return layout.install
+
+
+# ----------------------------------------------------------------------------- plugin
+
+def _plugin_digest() -> str:
+    """A hash of the plugin's sources: a change rebuilds and reinstalls it."""
+    digest = hashlib.sha256(ES_VERSION.encode())
+    for path in sorted(PLUGIN_SOURCE.rglob("*")):
+        if path.is_file() and "target" not in path.relative_to(PLUGIN_SOURCE).parts:
+            digest.update(str(path.relative_to(PLUGIN_SOURCE)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_plugin(layout: Layout, jdk: Path, log: Log = _stderr) -> Path:
+    """Build the Arabic analysis plugin zip with Maven (cached by source hash)."""
+    digest = _plugin_digest()
+    build = layout.root / "plugin-build" / digest
+    zip_path = build / "target" / f"{PLUGIN_NAME}-{ES_VERSION}.zip"
+    if zip_path.exists():
+        return zip_path
+    log(f"local-es: building the {PLUGIN_NAME} analysis plugin with Maven")
+    shutil.rmtree(build, ignore_errors=True)
+    shutil.copytree(PLUGIN_SOURCE, build, ignore=shutil.ignore_patterns("target"))
+    proc = subprocess.run(
+        [find_mvn(), "-q", "-B", "package", f"-Des.version={ES_VERSION}"], cwd=build,
+        capture_output=True, text=True, env={**os.environ, "JAVA_HOME": str(jdk)})
+    if proc.returncode != 0 or not zip_path.exists():
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        raise LocalESError(f"building the {PLUGIN_NAME} plugin failed:\n{tail}")
+    return zip_path
+
+
+def install_plugin(layout: Layout, jdk: Path, log: Log = _stderr) -> None:
+    """Install (or reinstall after a source change) the Arabic plugin into the distribution."""
+    if not PLUGIN_SOURCE.is_dir():
+        log(f"local-es: WARNING: {PLUGIN_SOURCE} is missing (installed without the plugin "
+            "sources?): the node will have no Arabic analysis")
+        return
+    marker = layout.install / "plugins" / PLUGIN_NAME / ".defwatch-digest"
+    digest = _plugin_digest()
+    if marker.exists() and marker.read_text().strip() == digest:
+        return
+    zip_path = build_plugin(layout, jdk, log)
+    _hand_over(zip_path.parent)
+    env = {**os.environ, "ES_JAVA_HOME": str(jdk), "HOME": str(layout.root)}
+    tool = str(layout.install / "bin" / "elasticsearch-plugin")
+    if (layout.install / "plugins" / PLUGIN_NAME).exists():
+        subprocess.run(_as_node_user([tool, "remove", PLUGIN_NAME]), env=env,
+                       capture_output=True, text=True)
+    log(f"local-es: installing the {PLUGIN_NAME} plugin")
+    proc = subprocess.run(
+        _as_node_user([tool, "install", "--batch", zip_path.as_uri()]), env=env,
+        capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LocalESError(f"installing the {PLUGIN_NAME} plugin failed:\n"
+                           f"{(proc.stdout + proc.stderr).strip()[-3000:]}")
+    marker.write_text(digest + "\n")
+    _hand_over(marker)
+
+
+# ----------------------------------------------------------------------------- node
+
+def _http_json(url: str, timeout: float = 2.0) -> dict | None:
+    """GET ``url`` as JSON; None when nothing (or not Elasticsearch) answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.loads(response.read().decode("utf-8"))
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _read_pid(layout: Layout) -> int | None:
+    """The pid in the node's pid file when that process is a live Elasticsearch."""
+    try:
+        pid = int(layout.pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"org.elasticsearch" in cmdline else None
+
+
+def node_version(url: str) -> str | None:
+    """The version of the node at ``url`` (``GET /`` answers 405 on this distribution)."""
+    info = _http_json(f"{url}/_nodes/_local")
+    for node in (info or {}).get("nodes", {}).values():
+        return node.get("version")
+    return None
+
+
+def _log_tail(layout: Layout, lines: int = 40) -> str:
+    """The last lines of the startup output and of the node's main log."""
+    parts = []
+    logs = sorted(layout.logs.glob("*.log"), key=lambda p: p.stat().st_mtime) \
+        if layout.logs.is_dir() else []
+    mains = [p for p in logs if not p.name.endswith(("_deprecation.log", "_audit.log"))
+             and "gc" not in p.name]
+    for path in [layout.startup_log, *mains[-1:]]:
+        if path.exists():
+            text = path.read_text(errors="replace").strip().splitlines()[-lines:]
+            parts.append(f"--- {path}\n" + "\n".join(text))
+    return "\n".join(parts) or "(no log written)"
+
+
+def status(port: int = DEFAULT_PORT) -> dict | None:
+    """``{"url", "pid", "version", "health"}`` of our node on ``port``, or None."""
+    layout = Layout(cache_dir(), port)
+    pid = _read_pid(layout)
+    if pid is None:
+        return None
+    health = _http_json(f"{layout.url}/_cluster/health")
+    if not health:
+        return None
+    return {"url": layout.url, "pid": pid, "version": node_version(layout.url),
+            "health": health.get("status"), "home": str(layout.node)}
+
+
+def _wait_ready(layout: Layout, timeout: float) -> None:
+    """Poll the cluster health until yellow/green, the node dies, or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        health = _http_json(f"{layout.url}/_cluster/health?wait_for_status=yellow&timeout=2s",
+                            timeout=5)
+        if health and health.get("status") in ("yellow", "green"):
+            return
+        if _read_pid(layout) is None:
+            raise LocalESError(f"Elasticsearch exited during startup.\n{_log_tail(layout)}")
+        time.sleep(0.5)
+    raise LocalESError(f"Elasticsearch did not answer on {layout.url} within {timeout:.0f}s."
+                       f"\n{_log_tail(layout)}")
+
+
+def start(port: int = DEFAULT_PORT, heap: str = DEFAULT_HEAP, timeout: float = 180.0,
+          log: Log = _stderr) -> str:
+    """Start (or reuse) the local node on ``port`` and return its base URL."""
+    layout = Layout(cache_dir(), port)
+    with _locked(layout.root):
+        pid = _read_pid(layout)
+        if pid is not None:
+            log(f"local-es: reusing the running node (pid {pid})")
+            _wait_ready(layout, timeout)
+            return layout.url
+        if _port_in_use(port):
+            raise LocalESError(
+                f"port {port} is taken by another process; stop it or use --port N "
+                f"(e.g. `defwatch local-es start --port {port + 1}`)")
+        if _port_in_use(port + 100):
+            raise LocalESError(f"transport port {port + 100} is taken; use another --port")
+        jdk = find_jdk()
+        unpack(layout, log)
+        _hand_over(layout.install)
+        install_plugin(layout, jdk, log)
+        for path in (layout.data, layout.logs):
+            path.mkdir(parents=True, exist_ok=True)
+        layout.pid_file.unlink(missing_ok=True)
+        _hand_over(layout.install, layout.node)
+        env = {**os.environ, "HOME": str(layout.node), "ES_JAVA_HOME": str(jdk),
+               "ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}"}
+        env.pop("JAVA_HOME", None)
+        settings = {
+            "http.port": port, "transport.port": port + 100, "network.host": "127.0.0.1",
+            "discovery.type": "single-node", "xpack.security.enabled": "false",
+            "cluster.name": "defwatch-local", "node.name": f"defwatch-{port}",
+            "path.data": layout.data, "path.logs": layout.logs,
+            "cluster.routing.allocation.disk.threshold_enabled": "false",
+            "action.destructive_requires_name": "false",
+        }
+        cmd = [str(layout.install / "bin" / "elasticsearch"), "-d", "-p", str(layout.pid_file)]
+        for key, value in settings.items():
+            cmd += ["-E", f"{key}={value}"]
+        log(f"local-es: starting Elasticsearch {ES_VERSION} on {layout.url} (Java {jdk.name})")
+        try:
+            with open(layout.startup_log, "w") as out:
+                proc = subprocess.run(_as_node_user(cmd), env=env, stdout=out,
+                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      cwd=layout.node, timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            raise LocalESError(f"Elasticsearch did not start within {timeout:.0f}s.\n"
+                               f"{_log_tail(layout)}") from error
+        if proc.returncode != 0:
+            raise LocalESError(f"Elasticsearch failed to start (exit {proc.returncode}).\n"
+                               f"{_log_tail(layout)}")
+        _wait_ready(layout, timeout)
+        return layout.url
+
+
+def stop(port: int = DEFAULT_PORT, timeout: float = 60.0, log: Log = _stderr) -> bool:
+    """Stop our node on ``port`` (SIGTERM, then SIGKILL after ``timeout``); False if none ran."""
+    layout = Layout(cache_dir(), port)
+    with _locked(layout.root):
+        pid = _read_pid(layout)
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _read_pid(layout) == pid:
+            time.sleep(0.2)
+        if _read_pid(layout) == pid:
+            log(f"local-es: node {pid} ignored SIGTERM for {timeout:.0f}s, killing it")
+            os.kill(pid, signal.SIGKILL)
+        layout.pid_file.unlink(missing_ok=True)
+        return True
