@@ -1,0 +1,115 @@
+"""The private-address guard: which URLs the fetcher may connect to, and at which address.
+
+A feed can point anywhere, so every hop of every fetch goes through :func:`resolve_safe`:
+only ``http``/``https``; the host name is resolved and refused when any of its addresses is
+loopback, private, link-local (169.254.0.0/16, the cloud metadata address), multicast,
+reserved or otherwise not globally routable — IPv4-mapped/compatible IPv6 forms, 6to4 and
+Teredo included. Hosts in ``allow_hosts`` are exempt (tests allow ``127.0.0.1``), except for
+link-local and metadata addresses, which are never allowed. The caller connects to the
+returned address (not to the name again), so a DNS answer cannot change between check and use.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+# Never allowed, not even for an allowed host: cloud metadata services and link-local ranges.
+NEVER_ALLOWED = tuple(ipaddress.ip_network(n) for n in (
+    "169.254.0.0/16",  # IPv4 link-local, AWS/GCP/Azure/OpenStack metadata 169.254.169.254
+    "fe80::/10",  # IPv6 link-local
+    "fd00:ec2::254/128",  # AWS IMDS over IPv6
+    "100.100.100.200/32",  # Alibaba Cloud metadata
+))
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class UnsafeURL(Exception):
+    """A URL the fetcher must not touch; ``reason`` is short and machine-friendly."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def check_scheme(url: str) -> tuple[str, str, int]:
+    """Scheme, host and port of an http(s) URL, or UnsafeURL (no network access)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise UnsafeURL("bad_url", f"{url!r}: {error}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        raise UnsafeURL("scheme_not_allowed", f"{scheme or 'no'} scheme in {url!r}")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise UnsafeURL("bad_url", f"no host in {url!r}")
+    return scheme, host, port or (443 if scheme == "https" else 80)
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address hidden in an IPv6 one (mapped, compatible, 6to4, Teredo), if any."""
+    if address.version == 4:
+        return None
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    packed = address.packed
+    if packed[:12] == bytes(12) and packed[12:] != bytes(4) and packed[12:] != b"\0\0\0\1":
+        return ipaddress.IPv4Address(packed[12:])  # deprecated IPv4-compatible ::a.b.c.d
+    return None
+
+
+def classify(address: IPAddress) -> str | None:
+    """Why an address is refused (``link_local``, ``private``, …), or None when it is public."""
+    inner = embedded_ipv4(address)
+    candidates = [address] if inner is None else [inner, address]
+    for item in candidates:
+        if any(item in net for net in NEVER_ALLOWED if net.version == item.version):
+            return "link_local"
+    for item in candidates:
+        for name in ("loopback", "private", "multicast", "reserved", "unspecified"):
+            if getattr(item, f"is_{name}"):
+                return name
+        if not item.is_global:
+            return "not_global"
+    return None
+
+
+def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise UnsafeURL("dns_error", f"{host}: {error}") from None
+    seen: dict[IPAddress, None] = {}
+    for info in infos:
+        seen.setdefault(ipaddress.ip_address(info[4][0].split("%")[0]), None)
+    if not seen:
+        raise UnsafeURL("dns_error", f"{host}: no address")
+    return list(seen)
+
+
+def resolve_safe(url: str, allow_hosts: Iterable[str] = ()) -> tuple[str, str, int, IPAddress]:
+    """Scheme, host, port and the address to connect to, or UnsafeURL naming why not."""
+    scheme, host, port = check_scheme(url)
+    allowed = host in {h.lower().strip("[]") for h in allow_hosts}
+    addresses = resolve(host, port)
+    for address in addresses:
+        why = classify(address)
+        if why == "link_local" or (why and not allowed):
+            raise UnsafeURL("private_address", f"{host} resolves to {address} ({why})")
+    return scheme, host, port, addresses[0]
