@@ -170,6 +170,7 @@ class Source(_Record):
     url: str | None = None
     outlet: str | None = None
     published: str | None = None
+    count: int | None = None  # the figure this source reported (merge: most frequent figure)
 
 
 @dataclass
