@@ -1,0 +1,102 @@
+"""Tests for transforms.normalize: the matching form of Arabic text and its offset map."""
+import random
+
+import pytest
+
+from transforms.normalize import normalize, normalize_with_map, strip_prefixes, words
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("انشقَّ عنصرٌ", "انشق عنصر"),
+    ("ستَّةَ عشرَ مقاتلاً", "سته عشر مقاتلا"),
+    ("قوات الـــنظام", "قوات النظام"),
+    ("أحمد إبراهيم آل ٱلرحمن", "احمد ابراهيم ال الرحمن"),
+    ("إلى مدينة الميادين", "الي مدينه الميادين"),
+    ("مسؤول سوري رئيس", "مسوول سوري رييس"),
+    ("في ٢٠٢١ و۲۱", "في 2021 و21"),
+    ("«الدفاع الوطني»", '"الدفاع الوطني"'),
+    ("“قسد” و‹الجيش› „الحر‟ 'X' ‘y’", '"قسد" و"الجيش" "الحر" "x" "y"'),
+    ("  عناصر \n\t من   الفرقة  ", "عناصر من الفرقه"),
+    ("SDF Forces", "sdf forces"),
+    ("ﻻ يوجد", "لا يوجد"),  # presentation-form ligature, NFKC
+    ("انشق\u200fاق", "انشقاق"),  # invisible direction mark
+    ("بِسْمِ ٱللَّٰهِ", "بسم الله"),  # superscript alef U+0670
+    ("ذٰلِكَ ۖ الكتاب", "ذلك الكتاب"),  # Quranic pause mark
+    ("ی ک", "ي ك"),  # Persian letters
+    ("", ""),
+])
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "انشقَّ ستَّةَ عشرَ عنصراً من «الدفاع الوطني» في ٢٠٢١",
+    "  قوات الـــنظام \n\n فرّوا إلى ريف دير الزور  ",
+    "ﻻ e\u0301 ا\u0654 ﷺ",
+    "",
+    "   ",
+])
+def test_map_matches_normalize(raw):
+    out, index = normalize_with_map(raw)
+    assert out == normalize(raw)
+    assert len(index) == len(out) + 1
+    assert index[-1] == len(raw)
+    assert index == sorted(index)
+
+
+def test_map_spans_point_back_into_original():
+    raw = "أعلن مصدر أنّ ٢١ عنصراً من «الدفاعِ الوطنيّ» انشقّوا"
+    out, index = normalize_with_map(raw)
+    start = out.index("الدفاع الوطني")
+    end = start + len("الدفاع الوطني")
+    assert raw[index[start]:index[end]] == "الدفاعِ الوطنيّ"
+    start = out.index("21")
+    assert raw[index[start]:index[start + 2]] == "٢١"
+    start = out.index("انشقوا")
+    assert raw[index[start]:index[start + 6]] == "انشقّوا"
+
+
+def test_map_whitespace_and_each_char_origin():
+    raw = "قوات \t\n النظامـــ"
+    out, index = normalize_with_map(raw)
+    assert out == "قوات النظام"
+    assert raw[index[4]] == " "
+    for i, char in enumerate(out):
+        if char != " ":
+            assert normalize(raw[index[i]:index[i + 1]]) == char
+
+
+def test_map_random_texts_agree_with_normalize():
+    rng = random.Random(7)
+    alphabet = list("ابتجحدرسعلمنهويءأإآىةؤئ٠١۲ َُِّْـًٌ«»\"\n") + ["\u200f", "ﻻ", "\u0654", "E"]
+    for _ in range(300):
+        raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))
+        out, index = normalize_with_map(raw)
+        assert out == normalize(raw)
+        assert len(index) == len(out) + 1 and index[-1] == len(raw)
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("الجيش", "جيش"),
+    ("والجيش", "جيش"),
+    ("بالقرب", "قرب"),
+    ("فالمنشقين", "منشقين"),
+    ("وبالسلاح", "سلاح"),
+    ("كالعاده", "عاده"),
+    ("للجيش", "جيش"),
+    ("وللقوات", "قوات"),
+    ("الي", "الي"),  # too short after stripping
+    ("ال", "ال"),
+    ("وكاله", "وكاله"),  # و/ك without the article are kept
+    ("بلده", "بلده"),
+    ("عنصرا", "عنصرا"),
+])
+def test_strip_prefixes(word, expected):
+    assert strip_prefixes(word) == expected
+
+
+def test_words():
+    assert words("انشقَّ ٢١ عنصراً، من «قسد»؛ (Reuters) والـجيش!") == [
+        "انشق", "21", "عنصرا", "من", "قسد", "reuters", "والجيش"]
+    assert words("") == []
+    assert words("، . !") == []

@@ -1,0 +1,104 @@
+"""Arabic text normalization for matching, with a map back to the original offsets.
+
+``normalize(text)`` gives the matching form: NFKC; diacritics (tashkeel, superscript alef,
+Quranic marks), tatweel and invisible format characters removed; alef forms أ إ آ ٱ → ا,
+ى → ي, ة → ه, ؤ → و, ئ → ي (and Persian ی ک → ي ك); Arabic-Indic and Persian digits → 0-9;
+every quote mark → ``"``; Latin lower-cased; whitespace runs → one space, ends stripped.
+
+``normalize_with_map(text)`` returns the same string and ``index`` with ``len(out) + 1``
+entries: ``out[i]`` comes from ``text[index[i]]`` and ``index[-1] == len(text)``, so the span
+``out[s:e]`` is ``text[index[s]:index[e]]`` in the original.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["normalize", "normalize_with_map", "strip_prefixes", "words"]
+
+DIACRITICS = re.compile(
+    "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+    "\u08d3-\u08e1\u08e3-\u08ff\u0640]"
+)
+FORMAT_CHARS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+QUOTES = "«»“”„‟‹›〝〞〟\"'’‘‚‛＂`´"
+LETTERS = str.maketrans({
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
+    "ى": "ي", "ی": "ي", "ې": "ي", "ئ": "ي",
+    "ة": "ه", "ۀ": "ه", "ۃ": "ه",
+    "ؤ": "و", "ک": "ك",
+    **{d: str(i % 10) for i, d in enumerate("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹")},
+    **{q: '"' for q in QUOTES},
+})
+WHITESPACE = re.compile(r"\s+")
+WORD = re.compile(r"[^\W_]+")
+PREFIX = re.compile(r"^(?:[وف]?[بكل]?ال|[وف]?لل)")
+MIN_STEM = 2
+
+
+def _fold(text: str) -> str:
+    """Letter, digit, quote and case folding of already NFKC-normalized text."""
+    text = DIACRITICS.sub("", text)
+    text = FORMAT_CHARS.sub("", text)
+    return text.translate(LETTERS).lower()
+
+
+def normalize(text: str) -> str:
+    """The matching form of ``text`` (see the module docstring)."""
+    if not text:
+        return ""
+    text = _fold(unicodedata.normalize("NFKC", text))
+    return WHITESPACE.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=8192)
+def _segment(segment: str) -> str:
+    """Normalized form of one base character with its combining marks (before whitespace)."""
+    return _fold(unicodedata.normalize("NFKC", segment))
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """Split ``text`` into (offset, base char + following combining marks)."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or not unicodedata.combining(text[i]):
+            out.append((start, text[start:i]))
+            start = i
+    return out
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """``normalize(text)`` and the offset of each output character in ``text`` (+ end)."""
+    chars: list[str] = []
+    index: list[int] = []
+    pending_space = -1
+    for offset, segment in _segments(text or ""):
+        for char in _segment(segment):
+            if char.isspace():
+                if pending_space < 0:
+                    pending_space = offset
+                continue
+            if pending_space >= 0:
+                if chars:
+                    chars.append(" ")
+                    index.append(pending_space)
+                pending_space = -1
+            chars.append(char)
+            index.append(offset)
+    index.append(len(text or ""))
+    return "".join(chars), index
+
+
+def strip_prefixes(word: str) -> str:
+    """``word`` without a leading article and its clitics (وال، بال، كال، فال، لل…)."""
+    match = PREFIX.match(word)
+    if match and len(word) - match.end() >= MIN_STEM:
+        return word[match.end():]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Normalized word tokens (runs of letters and digits) of ``text``."""
+    return WORD.findall(normalize(text)) if text else []
