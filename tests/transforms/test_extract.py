@@ -1,0 +1,142 @@
+"""Event extraction from whole reports (fixture texts written for these tests)."""
+from schemas.records import Document
+from transforms.extract import extract_events
+
+RECAP = """موجة فرار جديدة في صفوف الميليشيات الموالية شرق سوريا
+
+تشهد مناطق ريف دير الزور منذ أسابيع عشرات حالات الانشقاق، وسط أنباء عن نية مجموعات أخرى الفرار.
+
+وفي التفاصيل، انشق 12 عنصراً من ميليشيا الدفاع الوطني في قرية الطيبة بريف الميادين الشرقي، وعبروا نهر الفرات إلى مناطق سيطرة قسد حاملين أسلحتهم الخفيفة.
+
+وأكد مصدر محلي أن العناصر فرّوا بعد تأخر رواتبهم لأشهر، فيما داهمت دوريات الأمن العسكري منازل ذويهم واعتقلت اثنين من أقاربهم.
+
+كما فرّ نحو عشرين مقاتلاً من الفرقة الرابعة من حاجز قرب مدينة الميادين منتصف الشهر الماضي، بينهم ضابط برتبة ملازم، وتوجهوا إلى مناطق المعارضة.
+
+وفي سياق آخر، سلّم ثلاثة عناصر من لواء القدس أنفسهم لقوات سوريا الديمقراطية في بلدة الكسرة.
+
+ونفت قيادة الحرس الثوري الإيراني أنباء عن انشقاق عناصر من لواء فاطميون في البوكمال.
+"""
+
+
+def doc(text: str, doc_id: str = "d1", title: str | None = None) -> Document:
+    return Document(doc_id=doc_id, url=f"https://example.org/{doc_id}", title=title,
+                    published="2024-03-10", text=text, outlet="example.org")
+
+
+def test_recap_gives_one_event_per_incident():
+    events = extract_events(doc(RECAP))
+    assert [e.actor.id for e in events] == ["ndf", "division_4", "liwa_al_quds"]
+    ndf, div4, quds = events
+    assert (ndf.count, ndf.count_qualifier) == (12, "exact")
+    assert ndf.location.name_ar == "الطيبة" and ndf.location.area_ar == "ريف الميادين الشرقي"
+    assert ndf.destination.id == "sdf" and ndf.with_weapons is True
+    assert ndf.actor.parent_id == "regime" and ndf.actor.name_ar == "الدفاع الوطني"
+    assert (div4.count, div4.count_qualifier) == (20, "approx")
+    assert div4.includes_commander is True and div4.destination.id == "opposition_areas"
+    assert div4.date.text_ar == "منتصف الشهر الماضي"
+    assert (quds.count, quds.location.name_ar, quds.destination.id) == (3, "الكسرة", "sdf")
+
+
+def test_follow_up_sentence_is_merged_into_the_incident():
+    ndf = extract_events(doc(RECAP))[0]
+    assert len(ndf.evidence) == 2  # the incident and the sentence that adds why and what followed
+    assert ndf.reasons == ["unpaid_or_low_pay"]
+    assert ndf.consequences == ["raids", "arrests_of_relatives"]
+
+
+def test_evidence_offsets_point_into_the_text_and_ids_are_stable():
+    first = extract_events(doc(RECAP))
+    again = extract_events(doc(RECAP))
+    assert [e.event_id for e in first] == [e.event_id for e in again]
+    for event in first:
+        for evidence in event.evidence:
+            assert RECAP[evidence.start:evidence.end] == evidence.text
+        assert event.sources[0].doc_id == "d1" and event.first_seen == "2024-03-10"
+
+
+def test_background_denials_and_failed_attempts_give_no_event():
+    texts = [
+        "تشهد صفوف الميليشيات الموالية حالات انشقاق متزايدة خلال الأشهر الماضية.",
+        "نفت قيادة الفيلق الخامس الأنباء التي تحدثت عن انشقاق مجموعة من عناصره في ريف "
+        "درعا الشرقي، مؤكدة أن العناصر في مواقعهم.",
+        "اعتقلت الشرطة العسكرية ثمانية عناصر من الفرقة 25 في حماة بعد محاولة فاشلة للفرار "
+        "من قطعتهم العسكرية.",
+        "قُتل ثلاثة عناصر من قوات النظام بانفجار لغم في بادية السخنة شرقي حمص.",
+        "دعا وجهاء العشائر أبناءهم إلى الانشقاق عن قسد والالتحاق بالمعارك.",
+    ]
+    for text in texts:
+        assert extract_events(doc(text)) == [], text
+
+
+def test_diplomat_is_not_an_armed_group_defection():
+    text = "أعلن السفير السوري في العراق انشقاقه عن النظام ولجوءه إلى قطر."
+    assert extract_events(doc(text)) == []
+
+
+def test_single_officer_counts_as_one_commander():
+    text = ("أعلن المقدم خالد العلي، قائد كتيبة المدفعية في الفرقة 17، انشقاقه عن قوات "
+            "النظام ووصوله إلى الشمال المحرر، مساء الثلاثاء.")
+    [event] = extract_events(doc(text))
+    assert (event.actor.id, event.count, event.includes_commander) == ("division_17", 1, True)
+    assert event.destination.id == "opposition_areas"
+
+
+def test_group_named_in_the_previous_sentence_or_headline():
+    text = ("فرار جماعي من صفوف لواء الباقر\n\nأفادت شبكة محلية بأن خمسة وثلاثين عنصراً فرّوا من "
+            "مقرات الميليشيا في مدينة الميادين فجر أمس، وتوجهوا إلى مناطق سيطرة قسد.")
+    [event] = extract_events(doc(text))
+    assert (event.actor.id, event.count, event.location.name_ar) == ("liwa_al_baqir", 35,
+                                                                     "الميادين")
+    assert event.destination.id == "sdf" and event.date.text_ar == "فجر أمس"
+
+
+def test_two_incidents_in_two_sentences():
+    text = ("انشق عنصران من الأمن العسكري في مدينة درعا البلد، وانضما إلى فصائل المعارضة. "
+            "وفي حادثة منفصلة فرّ سبعة مجندين من الفرقة التاسعة بريف درعا الغربي.")
+    first, second = extract_events(doc(text))
+    assert (first.actor.id, first.count, first.destination.id) == ("military_security", 2,
+                                                                   "opposition")
+    assert (second.actor.id, second.count) == ("division_9", 7)
+    assert second.location.name_ar == "ريف درعا الغربي"
+
+
+def test_same_incident_told_twice_is_one_event():
+    text = ("انشق 9 عناصر من الفيلق الخامس في بلدة بصرى الشام بريف درعا الشرقي. وأوضح المصدر "
+            "أن العناصر التسعة من الفيلق الخامس انشقوا بأسلحتهم في بصرى الشام وتوجهوا إلى "
+            "جهة مجهولة.")
+    [event] = extract_events(doc(text))
+    assert (event.actor.id, event.count, event.with_weapons) == ("fifth_corps", 9, True)
+    assert event.destination is None
+
+
+def test_empty_text():
+    assert extract_events(doc("")) == []
+
+
+def test_two_incidents_in_one_sentence_with_their_own_counts():
+    text = ("انشق 5 عناصر من الدفاع الوطني في مدينة الميادين، كما فرّ 3 آخرون من الفرقة الرابعة "
+            "في مدينة البوكمال باتجاه مناطق قسد.")
+    first, second = extract_events(doc(text))
+    assert (first.actor.id, first.count, first.location.name_ar) == ("ndf", 5, "الميادين")
+    assert (second.actor.id, second.count, second.location.name_ar) == ("division_4", 3,
+                                                                        "البوكمال")
+    assert second.destination.id == "sdf"
+    assert first.evidence[0].text == second.evidence[0].text == text
+
+
+def test_named_defectors_listed_one_by_one():
+    text = ("كشفت مصادر عن أسماء المنشقين عن مجلس منبج العسكري وهم: سالم الأحمد قائد المجموعة "
+            "في قرية العريمة، وخالد الحسن قائد الكتيبة في بلدة أبو قلقل.")
+    events = extract_events(doc(text))
+    listed = [e for e in events if e.count == 1]
+    assert [e.location.name_ar for e in listed] == ["العريمة", "أبو قلقل"]
+    assert all(e.actor.id == "manbij_military_council" and e.includes_commander for e in listed)
+
+
+def test_lone_soldier_crossing_a_border():
+    text = ("انشق عنصر من قوات النظام، يوم الخميس، عن حاجز في مدينة تلبيسة بريف حمص الشمالي. "
+            "وتمكن 6 جنود من الفرقة التاسعة من الانشقاق والعبور إلى الأراضي الأردنية.")
+    lone, group = extract_events(doc(text))
+    assert (lone.actor.id, lone.count, lone.location.name_ar) == ("regime", 1, "تلبيسة")
+    assert lone.location.area_ar == "ريف حمص الشمالي" and lone.date.text_ar == "يوم الخميس"
+    assert (group.actor.id, group.count, group.destination.id) == ("division_9", 6, "jordan")

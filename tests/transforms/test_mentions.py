@@ -1,0 +1,31 @@
+"""Counts, time expressions and places of one sentence, offsets into the original text."""
+from transforms.mentions import find_counts, find_places, find_times
+
+
+def values(text):
+    return [(c.value, c.qualifier) for c in find_counts(text)]
+
+
+def test_counts_in_digits_words_and_qualifiers():
+    assert (21, "exact") in values("فرّ 21 عنصراً من الحاجز")
+    assert (16, "exact") in values("انشقَّ ستَّةَ عشرَ عنصراً")
+    assert (25, "approx") in values("انشق قرابة 25 مقاتلاً")
+    assert (40, "at_least") in values("تجاوز عددهم الـ40 عنصراً") or \
+        (40, "at_least") in values("ما يزيد عن 40 عنصراً")
+    assert (2000, "at_least") in values("وأكثر من ألفي مقاتل")
+    assert (None, "none") in values("انشق عدد من العناصر")
+
+
+def test_places_with_heads_and_countryside():
+    places = {p.name_ar: p for p in find_places("في قرية “الطيبة” بريف الميادين الشرقي")}
+    assert places["الطيبة"].kind == "village"
+    assert places["ريف الميادين الشرقي"].kind == "rif"
+    gov = find_places("وفي ديرالزور")[0]
+    assert (gov.name_ar, gov.kind) == ("دير الزور", "governorate")
+    text = "بحرستا بريف دمشق"
+    assert [text[p.start:p.end] for p in find_places(text)][0] == "حرستا"
+
+
+def test_time_expressions_keep_their_text():
+    texts = [t.text for t in find_times("وفي مطلع الشهر الجاري فرّ العناصر", None)]
+    assert any("مطلع الشهر الجاري" in t for t in texts)

@@ -1,0 +1,68 @@
+"""Defection triggers, their morphology and what cancels them."""
+import pytest
+
+from transforms.arabic_fold import fold
+from transforms.triggers import find_triggers
+
+
+def live(text: str) -> list[str]:
+    return [t.kind for t in find_triggers(fold(text)[0]) if t.live]
+
+
+def reasons(text: str) -> list[str | None]:
+    return [t.cancelled_by for t in find_triggers(fold(text)[0])]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("انشقّ أربعة جنود عن الكتيبة", "verb"),
+    ("وانشقوا عن صفوف الفصيل فجراً", "verb"),
+    ("أعلن المقاتلون انشقاقهم عن اللواء", "noun"),
+    ("سُجّل انشقاق عنصرين قرب الحاجز", "noun"),
+    ("ارتفع عدد المنشقين عن الفرقة", "participle"),
+    ("فرّوا ليلاً عبر النهر", "verb"),
+    ("لاذ ثلاثة عناصر بالفرار من المقر", "noun"),
+    ("هربوا من الثكنة مع أسلحتهم", "verb"),
+    ("تركوا مواقعهم على الجبهة", "leave"),
+    ("سلّم خمسة مقاتلين أنفسهم للفصائل", "surrender"),
+    ("أعلن الفصيل انفصاله عن التحالف", "noun"),
+])
+def test_trigger_forms(text, kind):
+    assert kind in live(text)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("تتحدث تقارير عن نية عشرات العناصر الفرار", "intention"),
+    ("تناقلت صفحات أنباء عن انشقاق قائد المجموعة", "rumour"),
+    ("نفى الفصيل انشقاق أي من عناصره", "denial"),
+    ("في حال انشقاق العناصر ستتغير المعادلة", "hypothetical"),
+    ("استنفرت القوات خوفاً من هروب المجندين", "fear"),
+    ("دعا وجهاء المنطقة أبناءهم إلى الانشقاق عن الميليشيا", "call"),
+    ("لم ينشق أحد من العناصر", None),
+    ("شهدت المنطقة عشرات حالات الانشقاق خلال الشهر", "aggregate"),
+    ("اعتقلت الدورية عنصرين بعد محاولة فرار فاشلة", "intention"),
+])
+def test_cancellers(text, reason):
+    found = reasons(text)
+    if reason is None:
+        assert live(text) == []
+    else:
+        assert reason in found
+        assert live(text) == []
+
+
+def test_plural_noun_is_background_but_a_following_verb_is_an_act():
+    text = "في أكبر حالات الانشقاق فرّ عشرة عناصر من الحاجز"
+    kinds = [(t.kind, t.live) for t in find_triggers(fold(text)[0])]
+    assert ("noun", False) in kinds
+    assert ("verb", True) in kinds
+
+
+def test_diplomats_and_ministers_are_political():
+    found = find_triggers(fold("أعلن دبلوماسي سوري في سفارة بلاده انشقاقه")[0])
+    assert found and all(t.political and not t.live for t in found)
+
+
+def test_offsets_point_into_folded_text():
+    folded = fold("وقد انشقَّ ستَّةَ عشرَ عنصراً")[0]
+    trigger = find_triggers(folded)[0]
+    assert folded[trigger.start:trigger.end] == "انشق"

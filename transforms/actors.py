@@ -1,0 +1,158 @@
+"""Armed groups and sides of the Syrian war, found in folded Arabic text.
+
+The groups are data (``data/actors.yaml``): id, canonical Arabic and English names, aliases and
+spelling variants, parent force. ``find_actors`` returns every mention in a folded text,
+longest alias first; numbered divisions that are not listed (الفرقة العاشرة، الفرقة 11) are
+recognised by pattern and hang under the regime army.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from transforms.arabic_fold import fold_word
+
+DATA = Path(__file__).parent / "data" / "actors.yaml"
+ORDINALS = {
+    "الاولي": 1, "الثانيه": 2, "الثالثه": 3, "الرابعه": 4, "الخامسه": 5, "السادسه": 6,
+    "السابعه": 7, "الثامنه": 8, "التاسعه": 9, "العاشره": 10, "الحاديه عشره": 11,
+    "الحاديه عشر": 11, "الثانيه عشره": 12, "الثانيه عشر": 12, "الثالثه عشره": 13,
+    "الثالثه عشر": 13, "الرابعه عشره": 14, "الرابعه عشر": 14, "الخامسه عشره": 15,
+    "الخامسه عشر": 15, "السابعه عشره": 17, "السابعه عشر": 17, "الثامنه عشره": 18,
+    "الثامنه عشر": 18,
+}
+ORDINAL_NAMES = {v: k for k, v in ORDINALS.items()}
+DIVISION = re.compile(
+    r"(?<![\w])(?:[وف])?(?:[بل])?(?:ال|لل)?فرقه\s+(?:(\d{1,2})(?![\d])|("
+    + "|".join(sorted(ORDINALS, key=len, reverse=True)) + r"))(?![\w])")
+
+
+@dataclass(frozen=True)
+class ActorInfo:
+    """One group or side of the actors table."""
+    id: str
+    name_ar: str
+    name_en: str | None = None
+    parent: str | None = None
+    kind: str = "group"
+    generic: bool = False  # an umbrella name (the Iran-backed militias), never a unit
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    """An actor named in a folded text at ``start:end``."""
+    actor: ActorInfo
+    start: int
+    end: int
+
+
+TOKEN = re.compile(r"[\w]+")
+SPELLINGS = {"الديموقراطيه": "الديمقراطيه", "سوريه": "سوريا", "ديموقراطيه": "ديمقراطيه",
+             "مليشيا": "ميليشيا", "ميلشيا": "ميليشيا", "ميليشا": "ميليشيا"}
+
+
+@dataclass(frozen=True)
+class _Table:
+    by_id: dict
+    first_word: dict  # first word of an alias → [(alias words, actor id)], longest first
+
+
+@lru_cache(maxsize=1)
+def table() -> _Table:
+    """The actors table of ``data/actors.yaml``, compiled once."""
+    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    by_id, alias_to_id = {}, {}
+    for item in data["actors"]:
+        info = ActorInfo(item["id"], item["name_ar"], item.get("name_en"), item.get("parent"),
+                         item.get("kind", "group"), bool(item.get("generic")))
+        by_id[info.id] = info
+        for alias in [item["name_ar"], *item.get("aliases", [])]:
+            folded = fold_word(re.sub(r"\(.*?\)", "", alias))
+            if folded:
+                alias_to_id.setdefault(folded.lower(), info.id)
+    first_word: dict[str, list] = {}
+    for alias, actor_id in alias_to_id.items():
+        words = tuple(SPELLINGS.get(w, w) for w in alias.split())
+        first_word.setdefault(words[0], []).append((words, actor_id))
+    for entries in first_word.values():
+        entries.sort(key=lambda e: len(e[0]), reverse=True)
+    return _Table(by_id, first_word)
+
+
+def _base_forms(token: str) -> list[str]:
+    """The token and its forms without the proclitics و/ف, ب/ل/ك (لل → ال)."""
+    forms = [token]
+    if token[:1] in ("و", "ف") and len(token) > 3:
+        forms.append(token[1:])
+    for form in list(forms):
+        if form.startswith("لل") and len(form) > 3:
+            forms.append("ال" + form[2:])
+        elif form[:1] in ("ب", "ل", "ك") and len(form) > 3:
+            forms.append(form[1:])
+    return forms
+
+
+def get(actor_id: str | None) -> ActorInfo | None:
+    """The actor with this id (numbered divisions included), or None."""
+    if not actor_id:
+        return None
+    found = table().by_id.get(actor_id)
+    if found is None and actor_id.startswith("division_"):
+        number = int(actor_id.split("_")[1])
+        ordinal = ORDINAL_NAMES.get(number, str(number))
+        return ActorInfo(actor_id, f"الفرقة {ordinal} (الفرقة {number})".replace("ه ", "ة "),
+                         f"Division {number}", "regime")
+    return found
+
+
+def ancestors(actor_id: str | None) -> list[str]:
+    """Ids of the parents of an actor, nearest first."""
+    out, seen = [], set()
+    info = get(actor_id)
+    while info and info.parent and info.parent not in seen:
+        seen.add(info.parent)
+        out.append(info.parent)
+        info = get(info.parent)
+    return out
+
+
+def related(a: str | None, b: str | None) -> bool:
+    """True when one actor is the other or one of its parents."""
+    return bool(a and b) and (a == b or a in ancestors(b) or b in ancestors(a))
+
+
+@lru_cache(maxsize=4096)
+def find_actors(folded: str) -> tuple[ActorMention, ...]:
+    """Every actor named in a folded text, in order, longest alias first at each place."""
+    t = table()
+    mentions = []
+    tokens = [(SPELLINGS.get(m.group().lower(), m.group().lower()), m.start(), m.end())
+              for m in TOKEN.finditer(folded)]
+    i = 0
+    while i < len(tokens):
+        found = None
+        for form in _base_forms(tokens[i][0]):
+            for words, actor_id in t.first_word.get(form, ()):
+                n = len(words)
+                if i + n <= len(tokens) and all(tokens[i + k][0] == words[k]
+                                                 for k in range(1, n)):
+                    if found is None or n > found[0]:
+                        found = (n, actor_id)
+                    break
+        if found:
+            n, actor_id = found
+            mentions.append(ActorMention(t.by_id[actor_id], tokens[i][1], tokens[i + n - 1][2]))
+            i += n
+        else:
+            i += 1
+    for match in DIVISION.finditer(folded):
+        number = int(match.group(1)) if match.group(1) else ORDINALS[
+            " ".join(match.group(2).split())]
+        if any(m.start <= match.start() < m.end for m in mentions):
+            continue
+        mentions.append(ActorMention(get(f"division_{number}"), match.start(), match.end()))
+    return tuple(sorted(mentions, key=lambda m: m.start))

@@ -1,0 +1,83 @@
+"""Sentence and clause splitting for news Arabic, with offsets into the original text.
+
+News Arabic ends sentences with ``.`` ``!`` ``?`` ``؟`` or a line break, often without a space
+after the stop (``بينهم.وأوضحت``); dots inside words (``انشقـ.ـاق``), in numbers (``2.5``) and
+in abbreviations between letters are not stops. Clauses split at ``،`` ``؛`` ``:`` and dashes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SENTENCE_END = re.compile(r"[.!?؟…]+(?=[\s\"'”»)\]،,]|$|[\u0621-\u064a])|\n+")
+CLAUSE_END = re.compile(r"[،؛;:]|\s[-–—]\s|,(?!\d)")
+ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0640]")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of text: ``text == source[start:end]``; ``paragraph`` counts from 0."""
+    start: int
+    end: int
+    text: str
+    paragraph: int = 0
+
+
+def _inner_dot(text: str, start: int, end: int) -> bool:
+    """True when the stop at ``text[start:end]`` sits inside a word (obfuscation, decimals)."""
+    if text[start:end] != ".":
+        return False
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before == "\u0640" or after == "\u0640":
+        return True
+    return before.isdigit() and after.isdigit()
+
+
+def _trimmed(text: str, start: int, end: int, paragraph: int) -> Span | None:
+    """The span without surrounding whitespace, or None when nothing is left."""
+    while start < end and (text[start].isspace() or text[start] in "،,؛"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start >= end or not ARABIC_LETTER.search(text, start, end) and not text[start:end].strip():
+        return None
+    return Span(start, end, text[start:end], paragraph)
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences of ``text`` in order; each line break starts a new paragraph."""
+    spans: list[Span] = []
+    paragraph, start, used = 0, 0, False
+    for match in SENTENCE_END.finditer(text):
+        if _inner_dot(text, match.start(), match.end()):
+            continue
+        newline = match.group().startswith("\n")
+        end = match.start() if newline else match.end()
+        span = _trimmed(text, start, end, paragraph)
+        if span:
+            spans.append(span)
+            used = True
+        if newline and used:
+            paragraph, used = paragraph + 1, False
+        start = match.end()
+    span = _trimmed(text, start, len(text), paragraph)
+    if span:
+        spans.append(span)
+    return spans
+
+
+def split_clauses(sentence: Span) -> list[Span]:
+    """Clauses of one sentence (offsets stay those of the whole text)."""
+    spans, start = [], 0
+    for match in CLAUSE_END.finditer(sentence.text):
+        span = _trimmed(sentence.text, start, match.start(), sentence.paragraph)
+        if span:
+            spans.append(Span(sentence.start + span.start, sentence.start + span.end,
+                              span.text, sentence.paragraph))
+        start = match.end()
+    span = _trimmed(sentence.text, start, len(sentence.text), sentence.paragraph)
+    if span:
+        spans.append(Span(sentence.start + span.start, sentence.start + span.end, span.text,
+                          sentence.paragraph))
+    return spans

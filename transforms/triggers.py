@@ -1,0 +1,151 @@
+"""Defection triggers in folded Arabic text, with the words that cancel them.
+
+A trigger is a word that names a defection (انشق، انشقاق، المنشقين، فرّ، فرار، الفارين، هرب،
+هروب، ترك مواقعه، سلّم نفسه…). Cancellers in the few words before it turn it into something
+that is not a report of an act: intention or rumour (نية، أنباء عن), denial (نفى),
+hypotheticals (في حال), fear of it (خوفاً من), calls (دعا إلى الانشقاق), negation (لم),
+aggregates (حالات/عمليات الانشقاق). Civil officials (diplomats, ministers) are classified
+apart as ``political``. The tables live in ``data/triggers.yaml``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from transforms.arabic_fold import fold_word
+
+DATA = Path(__file__).parent / "data" / "triggers.yaml"
+PROCLITIC = r"(?:[وف])?(?:[بلك])?(?:ال|لل)?"
+WORD = re.compile(r"[\u0621-\u064a0-9A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One trigger word in a folded text: offsets, kind, and why it is cancelled (or None)."""
+    start: int
+    end: int
+    kind: str
+    text: str
+    cancelled_by: str | None = None
+    political: bool = False
+
+    @property
+    def live(self) -> bool:
+        """True for a trigger that reports an act by an armed group."""
+        return self.cancelled_by is None and not self.political
+
+
+@dataclass(frozen=True)
+class _Tables:
+    pattern: re.Pattern  # every trigger form, one named group per form
+    kinds: dict  # group name → kind
+    cancellers: tuple[tuple[str, int, frozenset, tuple[tuple[str, ...], ...]], ...]
+    noun_only: frozenset
+    success: frozenset
+    purpose: tuple[str, ...]
+    purpose_exceptions: frozenset
+    political_window: int
+    political: frozenset
+    political_phrases: tuple[tuple[str, ...], ...]
+
+
+def _split_words(entries) -> tuple[frozenset, tuple[tuple[str, ...], ...]]:
+    """Single words as a set, multi-word entries as tuples (folded like the text)."""
+    entries = [fold_word(str(e)) for e in entries]
+    single = frozenset(e for e in entries if " " not in e)
+    phrases = tuple(tuple(e.split()) for e in entries if " " in e)
+    return single, phrases
+
+
+@lru_cache(maxsize=1)
+def tables() -> _Tables:
+    """The trigger tables of ``data/triggers.yaml``, compiled once."""
+    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    kinds = {f"t{i}": item["kind"] for i, item in enumerate(data["triggers"])}
+    pattern = re.compile(rf"(?<![\w]){PROCLITIC}(?:" + "|".join(
+        f"(?P<t{i}>{item['pattern']})" for i, item in enumerate(data["triggers"]))
+        + r")(?![\w])")
+    cancellers = []
+    for reason, spec in data["cancellers"].items():
+        single, phrases = _split_words(spec["words"])
+        cancellers.append((reason, int(spec["window"]), single, phrases))
+    pol_single, pol_phrases = _split_words(data["political"]["words"])
+    return _Tables(pattern, kinds, tuple(cancellers), frozenset(data.get("noun_only", [])),
+                   frozenset(fold_word(w) for w in data.get("success", [])),
+                   tuple(fold_word(w) for w in data["purpose_prefixes"]),
+                   frozenset(fold_word(w) for w in data.get("purpose_exceptions", [])),
+                   int(data["political"]["window"]), pol_single, pol_phrases)
+
+
+def _strip_clitic(word: str) -> str:
+    """The word without a leading و/ف conjunction and article (keeps short words whole)."""
+    if len(word) > 3 and word[0] in "وف":
+        word = word[1:]
+    if len(word) > 4 and word.startswith("ال"):
+        word = word[2:]
+    return word
+
+
+def _has(words: list[str], single: frozenset, phrases) -> bool:
+    """True when one of the words (or a phrase of consecutive words) is in the table."""
+    stripped = [_strip_clitic(w) for w in words]
+    if any(w in single or s in single for w, s in zip(words, stripped, strict=True)):
+        return True
+    joined = " ".join(stripped)
+    return any(" ".join(p) in joined for p in phrases)
+
+
+def _clause_before(text: str, start: int) -> str:
+    """Text from the last clause boundary before ``start`` up to ``start``."""
+    cut = max(text.rfind(mark, 0, start) for mark in ("،", "؛", ".", ",", "\n", ":", "؟"))
+    return text[cut + 1:start]
+
+
+def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) -> str | None:
+    """Why the trigger at ``trigger_start`` is not a report of an act, or None."""
+    t = tables()
+    before = WORD.findall(_clause_before(text, trigger_start))
+    for reason, window, single, phrases in t.cancellers:
+        if reason in t.noun_only and kind not in ("noun", "plural", "participle"):
+            continue
+        words = before[-window:]
+        if _has(words, single, phrases):
+            hit = max(i for i, w in enumerate(words) if _has([w], single, ()))  \
+                if any(_has([w], single, ()) for w in words) else 0
+            if reason != "negation" and any(_strip_clitic(w) in t.success
+                                            for w in words[hit + 1:]):
+                continue  # "بعد محاولات عدة تمكنوا من الفرار": the attempt succeeded
+            return reason
+    purpose = trigger_text.startswith(("لل", "وللا", "لا")) or (before and before[-1] in t.purpose)
+    done = any(_strip_clitic(w) in t.purpose_exceptions for w in before[-8:])
+    if kind in ("noun", "plural") and purpose and not done:
+        return "purpose"
+    if kind == "plural":
+        return "aggregate"
+    return None
+
+
+def _political(text: str, start: int, end: int) -> bool:
+    """True when the defectors around the trigger are civil officials, not fighters."""
+    t = tables()
+    window = t.political_window
+    before = WORD.findall(_clause_before(text, start))[-window:]
+    after = WORD.findall(text[end:end + 80])[:window]
+    return _has(before + after, t.political, t.political_phrases)
+
+
+@lru_cache(maxsize=4096)
+def find_triggers(folded: str) -> tuple[Trigger, ...]:
+    """Every trigger in a folded text, in order, each with its cancel reason (if any)."""
+    t = tables()
+    found = []
+    for match in t.pattern.finditer(folded):
+        kind, text = t.kinds[match.lastgroup], match.group()
+        found.append(Trigger(match.start(), match.end(), kind, text,
+                             _cancel_reason(folded, match.start(), text, kind),
+                             _political(folded, match.start(), match.end())))
+    return tuple(found)
