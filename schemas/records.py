@@ -137,7 +137,7 @@ class Location(_Record):
     name_en: str | None = None
     geo: GeoPoint | None = None
     precision: str | None = None  # village | town | city | subdistrict | district | governorate
-    place_id: str | None = None  # gazetteer id of the place the coordinates belong to
+    place_id: str | None = None  # gazetteer id of the named place (else of the parent used)
 
 
 @dataclass

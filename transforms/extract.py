@@ -842,4 +842,4 @@ def _location(cand: _Candidate) -> Location:
         name_en=getattr(place, "name_en", None) if itself else None,
         geo=GeoPoint(lat=geo[0], lon=geo[1]) if geo and geo[0] is not None else None,
         precision=geo[2] if geo else kind,
-        place_id=geo[3] if geo else getattr(place, "id", None))
+        place_id=getattr(place, "id", None) if itself else (geo[3] if geo else None))
