@@ -1,0 +1,93 @@
+"""``DefwatchOptions``: every option of ``defwatch run`` / ``backfill`` in one PipelineOptions.
+
+Beam's own options (``--runner``, ``--prism_location``, ``--flink_master``, …) are parsed by
+Beam next to these. Options that carry secrets or deployment addresses fall back to the
+environment: ``DEFWATCH_ES_URL``, ``DEFWATCH_ES_API_KEY``, ``DEFWATCH_ALERTS`` (comma-separated
+alert URLs, added to every ``--alert``).
+"""
+from __future__ import annotations
+
+import os
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from connectors.es_client import resolve_es_url
+
+DEFAULTS = {
+    "index_prefix": "defwatch",
+    "tick_interval": 5.0,  # seconds between checks of which feeds are due
+    "status_interval": 30.0,
+    "dedup_window_days": 21,
+    "article_decision_delay": 60,
+    "drain_margin": 20.0,  # seconds of drain on top of the article decision delay
+}
+
+
+class DefwatchOptions(PipelineOptions):
+    """Options of the defection-watch pipelines (see ``defwatch run --help``)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--feeds", help="feeds.yaml listing the feeds to poll")
+        parser.add_argument("--es-url", "--es_url", dest="es_url", default=None,
+                            help="Elasticsearch base URL (env DEFWATCH_ES_URL)")
+        parser.add_argument("--es-api-key", "--es_api_key", dest="es_api_key", default=None,
+                            help="Elasticsearch API key (env DEFWATCH_ES_API_KEY)")
+        parser.add_argument("--index-prefix", "--index_prefix", dest="index_prefix",
+                            default=DEFAULTS["index_prefix"],
+                            help="prefix of every index and alias (default: defwatch)")
+        parser.add_argument("--alert", dest="alert", action="append", default=None,
+                            help="alert URL (repeatable): http(s)/json webhook or apprise URL; "
+                                 "env DEFWATCH_ALERTS adds comma-separated ones")
+        parser.add_argument("--alert-retry-interval", "--alert_retry_interval",
+                            dest="alert_retry_interval", type=float, default=60.0,
+                            help="seconds between sweeps re-sending failed alerts (default 60)")
+        parser.add_argument("--allow-host", "--allow_host", dest="allow_host", action="append",
+                            default=None,
+                            help="host exempt from the private-address guard (repeatable)")
+        parser.add_argument("--poll-interval", "--poll_interval", dest="poll_interval",
+                            type=float, default=None,
+                            help="seconds between polls of every feed (overrides feeds.yaml)")
+        parser.add_argument("--tick-interval", "--tick_interval", dest="tick_interval",
+                            type=float, default=DEFAULTS["tick_interval"],
+                            help="seconds between checks of which feeds are due (default 5)")
+        parser.add_argument("--fetch-deadline", "--fetch_deadline", dest="fetch_deadline",
+                            type=float, default=None,
+                            help="seconds one feed or page fetch may take in all (default 60)")
+        parser.add_argument("--duration", type=float, default=None,
+                            help="stop after this many seconds (drains and flushes first)")
+        parser.add_argument("--kibana-url", "--kibana_url", dest="kibana_url", default=None,
+                            help="Kibana base URL, for links in alerts")
+        parser.add_argument("--status-interval", "--status_interval", dest="status_interval",
+                            type=float, default=DEFAULTS["status_interval"],
+                            help="seconds between one-line status reports on stderr "
+                                 "(0 = none)")
+        parser.add_argument("--dedup-window-days", "--dedup_window_days",
+                            dest="dedup_window_days", type=int,
+                            default=DEFAULTS["dedup_window_days"],
+                            help="days around an incident within which reports may merge")
+        parser.add_argument("--article-decision-delay", "--article_decision_delay",
+                            dest="article_decision_delay", type=int,
+                            default=DEFAULTS["article_decision_delay"],
+                            help="seconds an article waits for near-duplicates before it goes "
+                                 "on to extraction (default 60)")
+        parser.add_argument("--drain-seconds", "--drain_seconds", dest="drain_seconds",
+                            type=float, default=None,
+                            help="on SIGINT/SIGTERM, seconds to let in-flight work finish "
+                                 "(default: the article decision delay + 20)")
+        parser.add_argument("--no-setup", "--no_setup", dest="no_setup", action="store_true",
+                            default=False, help="do not install index templates first")
+
+
+def resolved(options: PipelineOptions) -> DefwatchOptions:
+    """The ``DefwatchOptions`` view of ``options`` with environment fallbacks applied."""
+    opts = options.view_as(DefwatchOptions)
+    opts.es_url = resolve_es_url(opts.es_url)
+    opts.es_api_key = opts.es_api_key or os.environ.get("DEFWATCH_ES_API_KEY") or None
+    alerts = list(opts.alert or [])
+    alerts += [u.strip() for u in os.environ.get("DEFWATCH_ALERTS", "").split(",") if u.strip()]
+    opts.alert = list(dict.fromkeys(alerts))
+    opts.allow_host = list(opts.allow_host or [])
+    if opts.drain_seconds is None:
+        opts.drain_seconds = opts.article_decision_delay + DEFAULTS["drain_margin"]
+    return opts

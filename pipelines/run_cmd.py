@@ -1,0 +1,214 @@
+"""``defwatch run --feeds FEEDS.yaml [...]``: the continuous pipeline, until stopped.
+
+- Installs the index templates and aliases first (``schemas.index_setup.install``).
+- Runner: Beam's ``--runner`` when given; else Prism when its binary is in the project cache
+  (``.cache/bin/prism``, built by ``deploy/runners/build_prism.sh``, or ``DEFWATCH_PRISM``);
+  else the DirectRunner, with a warning (its streaming mode fires timers early).
+- SIGINT/SIGTERM: no feed is polled any more, in-flight work gets ``--drain-seconds`` to
+  finish and flush, then the job is cancelled. ``--duration S`` ends the impulse after S
+  seconds so the pipeline drains and finishes by itself.
+- A one-line status on stderr every ``--status-interval`` seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from pipelines.options import DefwatchOptions
+
+LOG = logging.getLogger("defwatch.run")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EXIT_GRACE = 60.0  # seconds past --duration + drain before a bounded run is cancelled
+
+
+def prism_binary() -> str | None:
+    """Path of the Prism binary: ``DEFWATCH_PRISM`` or ``.cache/bin/prism``, if executable."""
+    for candidate in (os.environ.get("DEFWATCH_PRISM"), PROJECT_ROOT / ".cache/bin/prism"):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def _has_flag(argv: list[str], name: str) -> bool:
+    return any(a == name or a.startswith(name + "=") for a in argv)
+
+
+def _flag_value(argv: list[str], name: str) -> str | None:
+    """The value of ``--name=value`` or ``--name value`` in ``argv`` (the last one wins)."""
+    value = None
+    for i, arg in enumerate(argv):
+        if arg.startswith(name + "="):
+            value = arg.split("=", 1)[1]
+        elif arg == name and i + 1 < len(argv):
+            value = argv[i + 1]
+    return value
+
+
+def runner_args(beam_args: list[str]) -> list[str]:
+    """Beam arguments with the default runner (Prism, else DirectRunner) filled in."""
+    args = list(beam_args)
+    if not _has_flag(args, "--runner"):
+        prism = prism_binary()
+        if prism:
+            args += ["--runner=PrismRunner", f"--prism_location={prism}"]
+        else:
+            LOG.warning("Prism not found (.cache/bin/prism or DEFWATCH_PRISM; build it with "
+                        "deploy/runners/build_prism.sh): using the DirectRunner, whose "
+                        "streaming mode is for testing only")
+            args += ["--runner=DirectRunner"]
+    runner = _flag_value(args, "--runner") or ""
+    portable = runner.lower().replace("runner", "") in ("prism", "flink", "portable", "spark")
+    if portable and not _has_flag(args, "--environment_type"):
+        args.append("--environment_type=LOOPBACK")
+    if not _has_flag(args, "--streaming"):
+        args.append("--streaming")
+    return args
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``defwatch run`` parser (Beam's own options pass through unparsed)."""
+    parser = argparse.ArgumentParser(
+        prog="defwatch run", description=__doc__.split("\n\n")[0],
+        epilog="Beam options (--runner, --prism_location, --flink_master, "
+               "--environment_type, …) are passed to Beam.")
+    DefwatchOptions._add_argparse_args(parser)
+    return parser
+
+
+def install_indices(es_url: str | None, api_key: str | None, prefix: str) -> None:
+    """Templates, indices and aliases of every kind, before anything is written."""
+    from connectors.es_client import make_client
+    from schemas.index_setup import install
+    client = make_client(es_url, api_key)
+    try:
+        install(client, prefix)
+    finally:
+        client.close()
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s", stream=sys.stderr)
+    known, beam_args = parser().parse_known_args(argv)
+    if not known.feeds:
+        print("defwatch run: --feeds FEEDS.yaml is required", file=sys.stderr)
+        return 2
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipelines import streaming
+    from pipelines.options import resolved
+
+    options = PipelineOptions(runner_args(beam_args) + argv_of(known))
+    opts = resolved(options)
+    if not opts.no_setup:
+        install_indices(opts.es_url, opts.es_api_key, opts.index_prefix)
+    pipeline = beam.Pipeline(options=options)
+    try:
+        streaming.build_streaming_pipeline(pipeline, options)
+    except (OSError, ValueError) as error:  # unreadable or invalid feeds.yaml
+        print(f"defwatch run: {error}", file=sys.stderr)
+        return 2
+    return run_until_stopped(pipeline, opts)
+
+
+def run_until_stopped(pipeline, opts) -> int:
+    """Run ``pipeline`` until it finishes, ``--duration`` passes or a signal stops it."""
+    from pipelines import streaming
+    from pipelines.status import StatusReporter
+
+    streaming.STOP.clear()
+    started = time.monotonic()
+    stop_at, restore = _install_signal_handlers()
+    try:
+        result = pipeline.run()  # the DirectRunner in streaming mode returns when done
+        reporter = StatusReporter(result, opts.status_interval,
+                                  lambda line: print(line, file=sys.stderr, flush=True)).start()
+        outcome: list = []
+        waiter = threading.Thread(target=lambda: outcome.append(_wait(result)), daemon=True)
+        waiter.start()
+        limit = (opts.duration + opts.drain_seconds + EXIT_GRACE) if opts.duration else None
+        while waiter.is_alive():
+            waiter.join(0.5)
+            stopping_for = stop_at() and time.monotonic() - stop_at()
+            overdue = limit is not None and time.monotonic() - started > limit
+            if (stopping_for and stopping_for > opts.drain_seconds) or overdue:
+                _cancel(result)
+                waiter.join(30)
+                break
+        reporter.stop()
+        print(reporter.line(), file=sys.stderr, flush=True)
+    finally:
+        restore()
+    state = outcome[0] if outcome else "CANCELLED"
+    print(f"defwatch run: pipeline {state}", file=sys.stderr, flush=True)
+    return 0 if state in ("DONE", "CANCELLED", "STOPPED") or stop_at() else 1
+
+
+def argv_of(known: argparse.Namespace) -> list[str]:
+    """Our parsed options back as ``--name=value`` arguments for ``PipelineOptions``."""
+    args = []
+    for name, value in vars(known).items():
+        if value is None or value is False:
+            continue
+        if isinstance(value, list):
+            args += [f"--{name}={item}" for item in value]
+        elif value is True:
+            args.append(f"--{name}")
+        else:
+            args.append(f"--{name}={value}")
+    return args
+
+
+def _install_signal_handlers():
+    """SIGINT/SIGTERM set ``STOP`` (a second one interrupts at once).
+
+    Returns (a function giving the stop time, 0 = not stopped; a function restoring the
+    previous handlers).
+    """
+    from pipelines import streaming
+    stopped = {"at": 0.0}
+
+    def handle(signum, _frame):
+        if stopped["at"]:
+            raise KeyboardInterrupt
+        stopped["at"] = time.monotonic()
+        streaming.STOP.set()
+        print(f"defwatch run: {signal.Signals(signum).name}: no more polls; draining "
+              "(signal again to stop at once)", file=sys.stderr, flush=True)
+
+    previous = {signum: signal.signal(signum, handle)
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore():
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return (lambda: stopped["at"]), restore
+
+
+def _wait(result) -> str:
+    """Wait for the job; its final state name (or the error)."""
+    try:
+        return str(result.wait_until_finish())
+    except Exception as error:  # noqa: BLE001 - reported as the run's outcome
+        LOG.error("pipeline failed: %s", error)
+        return f"FAILED ({type(error).__name__})"
+
+
+def _cancel(result) -> None:
+    """Cancel the job, tolerating runners that already stopped."""
+    try:
+        result.cancel()
+    except Exception as error:  # noqa: BLE001
+        LOG.warning("cancel: %s", error)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

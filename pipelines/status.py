@@ -1,0 +1,103 @@
+"""Beam metrics of a running pipeline → one status line for stderr.
+
+Counters are named ``<stage>/<reason>`` in per-module namespaces; the line sums them by the
+stage words an operator looks for (feeds polled, entries, articles, events, dead letters)::
+
+    defwatch 00:02:10 polls=12 entries=48 fetched=40 articles=40 dup=3 new=5 upd=2 indexed=51 retrying=0 dead=1
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from apache_beam.metrics.metric import MetricsFilter
+
+LOG = logging.getLogger(__name__)
+
+# (label on the line, predicate over "namespace:name" of a counter), in display order.
+COLUMNS: list[tuple[str, Callable[[str], bool]]] = [
+    ("polls", lambda k: k.endswith("poll/polled")),
+    ("entries", lambda k: k.endswith("entries/new")),
+    ("fetched", lambda k: k == "articles:fetch/ok"),
+    ("articles", lambda k: k.split(":", 1)[-1] in (
+        "article/page", "article/summary", "article/inline", "articles/converted")),
+    ("dup", lambda k: k.endswith("article_dedup/near_duplicate")
+     or k.endswith("article_dedup/repeat")),
+    ("new", lambda k: k.endswith("dedup/new") and "article" not in k),
+    ("upd", lambda k: k.endswith("dedup/update")),
+    ("indexed", lambda k: k == "elasticsearch:indexed"),
+    ("retrying", lambda k: k == "elasticsearch:retried"),
+    ("dead", lambda k: k.startswith("defwatch.deadletters:")),
+]
+
+
+def counter_totals(results) -> dict[str, int]:
+    """``{"namespace:name": value}`` of every counter in a ``MetricResults``."""
+    totals: dict[str, int] = {}
+    for item in results.query(MetricsFilter())["counters"]:
+        key = f"{item.key.metric.namespace}:{item.key.metric.name}"
+        # Runners fill committed, attempted or both (Prism: committed = finished bundles).
+        value = max(int(item.committed or 0), int(item.attempted or 0))
+        totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def format_status(totals: dict[str, int], elapsed: float) -> str:
+    """The one-line status for counter ``totals`` after ``elapsed`` seconds."""
+    hours, rest = divmod(int(elapsed), 3600)
+    parts = [f"defwatch {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"]
+    for label, wanted in COLUMNS:
+        parts.append(f"{label}={sum(v for k, v in totals.items() if wanted(k))}")
+    return " ".join(parts)
+
+
+def live_metrics(result):
+    """Current metrics of a running ``PipelineResult`` (portable runners are asked anew)."""
+    service = getattr(result, "_job_service", None)
+    if service is not None:
+        from apache_beam.portability.api import beam_job_api_pb2
+        from apache_beam.runners.portability.portable_runner import PortableMetrics
+        response = service.GetJobMetrics(
+            beam_job_api_pb2.GetJobMetricsRequest(job_id=result._job_id))
+        return PortableMetrics(response)
+    return result.metrics()
+
+
+class StatusReporter:
+    """A daemon thread printing ``format_status`` every ``interval`` seconds to ``write``."""
+
+    def __init__(self, result, interval: float, write: Callable[[str], None]):
+        self._result = result
+        self._interval = interval
+        self._write = write
+        self._stop = threading.Event()
+        self._start = time.monotonic()
+        self._thread = threading.Thread(target=self._loop, name="defwatch-status", daemon=True)
+
+    def start(self) -> StatusReporter:
+        if self._interval > 0:
+            self._thread.start()
+        return self
+
+    def line(self) -> str:
+        """The status line now (``status unavailable`` when the runner does not say)."""
+        try:
+            totals = counter_totals(live_metrics(self._result))
+        except Exception as error:  # noqa: BLE001 - a status line must never stop the run
+            LOG.debug("metrics unavailable: %s", error)
+            return f"defwatch status unavailable ({type(error).__name__})"
+        return format_status(totals, time.monotonic() - self._start)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._write(self.line())
+
+
+def summarize(keys: Iterable[str]) -> list[str]:
+    """Counter names not shown on the status line (for a final, full report)."""
+    return [k for k in keys if not any(wanted(k) for _, wanted in COLUMNS)]

@@ -1,0 +1,96 @@
+"""`defwatch run` plumbing: runner choice, options with environment fallbacks, status line."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipelines import run_cmd
+from pipelines.options import DefwatchOptions, resolved
+from pipelines.status import format_status
+
+
+@pytest.fixture
+def fake_prism(tmp_path, monkeypatch):
+    binary = tmp_path / "prism"
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("DEFWATCH_PRISM", str(binary))
+    return str(binary)
+
+
+def test_prism_is_the_default_runner_when_its_binary_is_there(fake_prism):
+    args = run_cmd.runner_args([])
+    assert "--runner=PrismRunner" in args and f"--prism_location={fake_prism}" in args
+    assert "--environment_type=LOOPBACK" in args and "--streaming" in args
+
+
+def test_an_explicit_runner_is_kept(fake_prism):
+    args = run_cmd.runner_args(["--runner=FlinkRunner", "--flink_master=[local]"])
+    assert "--runner=FlinkRunner" in args and not any("prism" in a for a in args)
+    assert "--environment_type=LOOPBACK" in args
+
+
+def test_direct_runner_with_a_warning_without_prism(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("DEFWATCH_PRISM", str(tmp_path / "missing"))
+    monkeypatch.setattr(run_cmd, "PROJECT_ROOT", tmp_path)
+    args = run_cmd.runner_args([])
+    assert "--runner=DirectRunner" in args
+    assert "--environment_type=LOOPBACK" not in args
+    assert "Prism not found" in caplog.text
+
+
+def test_options_parse_flags_and_fall_back_to_the_environment(monkeypatch):
+    monkeypatch.setenv("DEFWATCH_ES_URL", "http://127.0.0.1:9999")
+    monkeypatch.setenv("DEFWATCH_ES_API_KEY", "k3y")
+    monkeypatch.setenv("DEFWATCH_ALERTS", "json://127.0.0.1:1/hook, mailto://a@b")
+    known, beam_args = run_cmd.parser().parse_known_args([
+        "--feeds", "f.yaml", "--alert", "json://127.0.0.1:2/x", "--allow-host", "127.0.0.1",
+        "--poll-interval", "30", "--runner", "PrismRunner", "--duration", "5"])
+    assert beam_args == ["--runner", "PrismRunner"]
+    opts = resolved(PipelineOptions(run_cmd.argv_of(known)))
+    assert isinstance(opts, DefwatchOptions)
+    assert opts.es_url == "http://127.0.0.1:9999" and opts.es_api_key == "k3y"
+    assert opts.alert == ["json://127.0.0.1:2/x", "json://127.0.0.1:1/hook", "mailto://a@b"]
+    assert opts.allow_host == ["127.0.0.1"]
+    assert (opts.poll_interval, opts.duration, opts.feeds) == (30.0, 5.0, "f.yaml")
+    assert opts.drain_seconds == opts.article_decision_delay + 20
+
+
+def test_an_explicit_es_url_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("DEFWATCH_ES_URL", "http://127.0.0.1:9999")
+    opts = resolved(PipelineOptions(["--es-url=http://127.0.0.1:1234"]))
+    assert opts.es_url == "http://127.0.0.1:1234"
+
+
+def test_run_without_feeds_is_a_usage_error(capsys):
+    assert run_cmd.main([]) == 2
+    assert "--feeds" in capsys.readouterr().err
+
+
+def test_status_line_sums_counters_by_stage():
+    totals = {"feeds:poll/polled": 3, "feeds:entries/new": 9, "articles:article/page": 7, "articles:article/summary": 1,
+              "defwatch.article_dedup:article_dedup/near_duplicate": 1,
+              "defwatch.event_dedup:dedup/new": 2, "defwatch.event_dedup:dedup/update": 1,
+              "elasticsearch:indexed": 11, "defwatch.deadletters:feed/http_status": 1,
+              "defwatch.deadletters:fetch/private_address": 2, "articles:fetch/timeout": 4,
+              "articles:fetch/ok": 7}
+    line = format_status(totals, 3725)
+    assert line.startswith("defwatch 01:02:05 ")
+    assert "polls=3" in line and "entries=9" in line and "new=2" in line and "upd=1" in line
+    assert "fetched=7" in line and "articles=8" in line
+    assert "indexed=11" in line and "dead=3" in line and "dup=1" in line
+    assert "\n" not in line
+
+
+def test_prism_binary_is_found_in_the_project_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("DEFWATCH_PRISM", raising=False)
+    (tmp_path / ".cache/bin").mkdir(parents=True)
+    binary = tmp_path / ".cache/bin/prism"
+    binary.write_text("")
+    monkeypatch.setattr(run_cmd, "PROJECT_ROOT", tmp_path)
+    assert run_cmd.prism_binary() is None  # not executable
+    os.chmod(binary, 0o755)
+    assert run_cmd.prism_binary() == str(binary)
