@@ -23,6 +23,7 @@ import apache_beam as beam
 from elasticsearch import ConflictError, NotFoundError
 from elasticsearch import exceptions as es_exceptions
 
+from connectors.elasticsearch_io import call_with_retry
 from connectors.es_client import make_client
 from schemas.indices import DEFAULT_PREFIX, alias
 from schemas.records import DEAD_LETTER, DeadLetter, DefectionEvent, EventChange
@@ -47,8 +48,9 @@ class EventStore:
     """Reads candidates from and writes merged events to ``<prefix>-events``."""
 
     def __init__(self, client, prefix: str = DEFAULT_PREFIX, settings: Any = None,
-                 refresh: bool | str = False):
+                 refresh: bool | str = False, max_retry_wait: float = 3600.0):
         self.client = client
+        self.max_retry_wait = max_retry_wait  # hold through an outage this long, then raise
         self.index = alias("events", prefix)
         self.settings: MatchSettings = as_settings(settings)
         self.refresh = refresh
@@ -88,6 +90,12 @@ class EventStore:
 
     def find_candidates(self, event: DefectionEvent,
                         window_days: int | None = None) -> list[tuple[DefectionEvent, int, int]]:
+        """``_find_candidates``, held and retried while Elasticsearch is unreachable."""
+        return call_with_retry(lambda: self._find_candidates(event, window_days),
+                               max_wait=self.max_retry_wait, what="event candidate lookup")
+
+    def _find_candidates(self, event: DefectionEvent,
+                         window_days: int | None = None) -> list[tuple[DefectionEvent, int, int]]:
         """Stored events of ``event``'s block (actor family, seen within the window).
 
         The whole block, not only the events that ``event`` itself could merge with: the
@@ -98,6 +106,9 @@ class EventStore:
         if query is None:
             return []
         try:
+            # Writes are not refreshed one by one: make the latest ones visible before the
+            # lookup that decides between "new" and "merge" (it runs only on empty state).
+            self.client.indices.refresh(index=self.index)
             response = self.client.search(
                 index=self.index, query=query, size=CANDIDATES, seq_no_primary_term=True,
                 sort=[{"last_seen": {"order": "desc", "unmapped_type": "date"}}, "_doc"])
@@ -125,6 +136,11 @@ class EventStore:
                                  refresh=self.refresh)
 
     def upsert(self, change: EventChange) -> EventChange:
+        """``_upsert``, held and retried while Elasticsearch is unreachable (idempotent)."""
+        return call_with_retry(lambda: self._upsert(change), max_wait=self.max_retry_wait,
+                               what="event upsert")
+
+    def _upsert(self, change: EventChange) -> EventChange:
         """Write one dedup decision; on conflict re-read, re-merge, retry (see module doc)."""
         if change.kind == "unchanged":
             return change
@@ -165,7 +181,7 @@ class EventStore:
         kind = "update" if change.kind == "new" else change.kind
         update = EventChange(kind=kind, event=merged, previous=stored, seq_no=seq_no,
                              primary_term=primary_term)
-        return self.upsert(update) if write else update
+        return self._upsert(update) if write else update
 
     def close(self) -> None:
         self.client.close()
@@ -175,12 +191,15 @@ class EventStoreFactory:
     """A picklable ``store_factory`` for ``DeduplicateEvents``: builds an ``EventStore``."""
 
     def __init__(self, es_url: str | None = None, api_key: str | None = None,
-                 prefix: str = DEFAULT_PREFIX, settings: Any = None):
+                 prefix: str = DEFAULT_PREFIX, settings: Any = None,
+                 max_retry_wait: float = 3600.0):
         self.es_url, self.api_key, self.prefix = es_url, api_key, prefix
         self.settings = as_settings(settings)
+        self.max_retry_wait = max_retry_wait
 
     def __call__(self) -> EventStore:
-        return EventStore(make_client(self.es_url, self.api_key), self.prefix, self.settings)
+        return EventStore(make_client(self.es_url, self.api_key), self.prefix, self.settings,
+                          max_retry_wait=self.max_retry_wait)
 
 
 # ----------------------------------------------------------------------------- Beam
@@ -188,16 +207,18 @@ class EventStoreFactory:
 class _UpsertEvents(beam.DoFn):
     """Writes each ``EventChange`` through ``EventStore.upsert``; failures are dead letters."""
 
-    def __init__(self, es_url: str | None, api_key: str | None, prefix: str, settings: Any):
+    def __init__(self, es_url: str | None, api_key: str | None, prefix: str, settings: Any,
+                 max_retry_wait: float):
         self._es_url, self._api_key, self._prefix = es_url, api_key, prefix
         self._settings = settings
+        self._max_retry_wait = max_retry_wait
         self._store: EventStore | None = None
         self._written = beam.metrics.Metrics.counter(NAMESPACE, "index/written")
         self._unchanged = beam.metrics.Metrics.counter(NAMESPACE, "index/unchanged")
 
     def setup(self):
         self._store = EventStore(make_client(self._es_url, self._api_key), self._prefix,
-                                 self._settings)
+                                 self._settings, max_retry_wait=self._max_retry_wait)
 
     def teardown(self):
         if self._store is not None:
@@ -221,15 +242,17 @@ class WriteEvents(beam.PTransform):
     """``EventChange`` → written to ``<prefix>-events``; emits the stored outcome.
 
     Returns ``out.main`` (``EventChange`` with the written seq_no; ``unchanged`` when the
-    merge added nothing) and ``out.dead_letter``.
+    merge added nothing) and ``out.dead_letter``. While Elasticsearch is unreachable a write
+    is held and retried for up to ``max_retry_wait`` seconds before it becomes a dead letter.
     """
 
     def __init__(self, es_url: str | None = None, api_key: str | None = None,
-                 prefix: str = DEFAULT_PREFIX, settings: Any = None):
+                 prefix: str = DEFAULT_PREFIX, settings: Any = None,
+                 max_retry_wait: float = 3600.0):
         super().__init__()
         if not prefix:
             raise ValueError("WriteEvents needs an index prefix")
-        self._args = (es_url, api_key, prefix, as_settings(settings))
+        self._args = (es_url, api_key, prefix, as_settings(settings), max_retry_wait)
 
     def expand(self, changes):
         return changes | "UpsertEvents" >> beam.ParDo(_UpsertEvents(*self._args)).with_outputs(

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 bash deploy/bootstrap.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
+echo "== Prism runner for the end-to-end tests (built once into .cache/bin)" >&2
+bash deploy/runners/build_prism.sh >/dev/null
+
 echo "== ruff" >&2
 ruff check .
 

@@ -21,6 +21,7 @@ from schemas import index_setup
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "es: needs a real Elasticsearch node (es_url fixture)")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    config.addinivalue_line("markers", "e2e: end-to-end run of the pipeline on a portable runner")
 
 
 @pytest.fixture(scope="session")

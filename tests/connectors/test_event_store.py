@@ -141,10 +141,10 @@ def test_candidates_are_the_actor_family_seen_within_the_window(store, es_client
     assert found == {first.event_id, sibling.event_id}
 
 
-def test_unreachable_elasticsearch_gives_dead_letters_not_a_crash():
+def test_elasticsearch_unreachable_past_the_retry_wait_gives_dead_letters_not_a_crash():
     with beam.Pipeline() as p:
         out = (p | beam.Create([EventChange(kind="new", event=REPORTS[0])])
-               | WriteEvents("http://127.0.0.1:9", None, "t-unreachable"))
+               | WriteEvents("http://127.0.0.1:9", None, "t-unreachable", max_retry_wait=1.0))
         assert_that(out.dead_letter | beam.Map(lambda d: (d.stage, d.reason.split(":")[0],
                                                           d.payload)),
                     equal_to([("index", "es_error", REPORTS[0].event_id)]))

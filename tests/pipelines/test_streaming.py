@@ -143,11 +143,6 @@ def test_items_published_over_time_become_events_and_a_restart_adds_nothing(
 @pytest.mark.es
 @pytest.mark.e2e
 @needs_runner
-@pytest.mark.xfail(strict=True, reason=(
-    "during the outage connectors.event_store.WriteEvents (es_error:ConnectionError) and "
-    "DeduplicateEvents' candidate lookup (dedup_error:ConnectionError) dead-letter events "
-    "instead of holding and retrying, so those events never reach <prefix>-events; fix: wrap "
-    "EventStore.upsert/find_candidates in connectors.elasticsearch_io.call_with_retry"))
 def test_elasticsearch_down_mid_run_then_back_keeps_every_event_once(
         tmp_path, es_url, es_client, es_prefix):
     with SampleSite(auto=False) as site, ElasticsearchProxy(es_url) as proxy:
