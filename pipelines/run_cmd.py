@@ -63,6 +63,10 @@ def runner_args(beam_args: list[str]) -> list[str]:
                         "streaming mode is for testing only")
             args += ["--runner=DirectRunner"]
     runner = _flag_value(args, "--runner") or ""
+    if runner.lower().replace("runner", "") == "prism":
+        # Beam shares one Prism job server per process; one started earlier without our
+        # --prism_location (the DirectRunner tries Prism first) would try to download Prism.
+        args.append("--experiments=disable_prism_server_singleton")
     portable = runner.lower().replace("runner", "") in ("prism", "flink", "portable", "spark")
     if portable and not _has_flag(args, "--environment_type"):
         args.append("--environment_type=LOOPBACK")

@@ -41,8 +41,9 @@ def _search_ids(es_client, index: str) -> list[str]:
 
 
 def test_backoff_is_capped_and_grows():
-    assert _backoff(0, 1.0, 30.0) <= 1.0
-    assert 16.0 <= _backoff(5, 1.0, 30.0) <= 30.0
+    assert 0.5 <= _backoff(0, 1.0, 30.0) <= 1.0
+    assert 4.0 <= _backoff(3, 1.0, 30.0) <= 8.0  # half to full jitter of 2**3
+    assert 15.0 <= _backoff(5, 1.0, 30.0) <= 30.0  # 2**5 capped at 30
     assert _backoff(50, 1.0, 30.0) <= 30.0
 
 

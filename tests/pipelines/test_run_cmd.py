@@ -25,6 +25,7 @@ def test_prism_is_the_default_runner_when_its_binary_is_there(fake_prism):
     args = run_cmd.runner_args([])
     assert "--runner=PrismRunner" in args and f"--prism_location={fake_prism}" in args
     assert "--environment_type=LOOPBACK" in args and "--streaming" in args
+    assert "--experiments=disable_prism_server_singleton" in args
 
 
 def test_an_explicit_runner_is_kept(fake_prism):
