@@ -12,13 +12,22 @@ bash deploy/runners/build_prism.sh >/dev/null
 echo "== ruff" >&2
 ruff check .
 
-started_es=""
 if [ -z "${DEFWATCH_ES_URL:-}" ]; then
-  if ! defwatch local-es status >/dev/null 2>&1; then started_es=1; fi
   echo "== local Elasticsearch" >&2
-  DEFWATCH_ES_URL=$(defwatch local-es start | tail -n 1)
+  # The first port from 9200 that is free or already serves this checkout's node.
+  for port in $(seq 9200 9219); do
+    if defwatch local-es status --port "$port" >/dev/null 2>&1; then
+      DEFWATCH_ES_URL=$(defwatch local-es status --port "$port" | tail -n 1)
+      break
+    fi
+    if DEFWATCH_ES_URL=$(defwatch local-es start --port "$port" | tail -n 1); then
+      trap "defwatch local-es stop --port $port >/dev/null 2>&1 || true" EXIT
+      break
+    fi
+    DEFWATCH_ES_URL=""
+  done
+  [ -n "$DEFWATCH_ES_URL" ] || { echo "test: could not start the local Elasticsearch" >&2; exit 1; }
   export DEFWATCH_ES_URL
-  if [ -n "$started_es" ]; then trap 'defwatch local-es stop >/dev/null 2>&1 || true' EXIT; fi
 fi
 echo "== pytest against $DEFWATCH_ES_URL" >&2
 python -m pytest -q -p no:cacheprovider "$@"
