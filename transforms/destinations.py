@@ -9,14 +9,25 @@ incident happened); anything else is kept as free text (“قراهم”، “ع
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import yaml
 
 from schemas.records import Destination
 from transforms import actors as actor_table
 from transforms.actors import ActorInfo
+from transforms.arabic_fold import fold_word
 from transforms.mentions import find_places
 
-MOTION = re.compile(r"(?<![\w])(?:[وف])?(?:توجه|توجهوا|توجههم|وتوجههم|متجهين|متجها|عبروا|عبر|"
-                    r"وصلوا|وصولهم|وصل|لجا|لجاوا|لجوء|انتقل|انتقلوا|سلكوا|ذهبوا|اتجهوا|قطعوا|"
+_DATA = yaml.safe_load((Path(__file__).parent / "data" / "destinations.yaml").read_text(
+    encoding="utf-8"))
+GENERIC_SIDES = {" ".join(fold_word(w) for w in k.split()): (k, v)
+                 for k, v in _DATA["generic_sides"].items()}
+NATIONALITIES = {fold_word(k): v for k, v in _DATA["nationalities"].items()}
+POSTS = frozenset(fold_word(w) for w in _DATA["posts"])
+
+MOTION = re.compile(r"(?<![\w])(?:[وف])?(?:توجه(?:وا|ت|ا|تا|هم|هما)?|متجه(?:ين|ا|ون|ه)?|عبروا|عبرا|عبر|"
+                    r"وصل\S*|وصول\S*|لجا(?:وا|ت|ا)?|لجو\S*|انتقل\S*|انتقال\S*|فرا|فرتا|هربا|سلكوا|ذهبوا|اتجهوا|قطعوا|"
                     r"لاذ|لاذوا|خرجوا|غادر|غادروا|انضم\S*|التح\S*|تسليم|سلموا|سلم|هربوا|فروا|"
                     r"فر|هرب|انشق\S*|فرار\S*|هروب\S*|تهريب\S*|نقلهم|نقل|عودتهم|الوجهه|مصطحبين|"
                     r"انفسهم|نفسه|نفسيهما|الوصول|وصول|والوصول|العبور|والعبور|عبورهم|الفرار|والفرار|الهروب)"
@@ -24,7 +35,7 @@ MOTION = re.compile(r"(?<![\w])(?:[وف])?(?:توجه|توجهوا|توجههم|
 DEST_PREP = re.compile(
     r"(?<![\w])(?<!بالاضافه\s)(?:الي|نحو|باتجاه|اتجاه|تجاه|صوب|لصالح|الى)\s+(?:صفوف\s+)?|"
     r"(?<![\w])و?(?:[يت]?نضم|انضم)\S*\s+(?:الي\s+(?:صفوف\s+)?|(?=ل))|"
-    r"(?<![\w])(?:و?التحق|و?التحقوا|و?التحاقهم|و?التحاق)\s+(?:ب(?:صفوف\s+)?)?|"
+    r"(?<![\w])(?:و?التحق(?:ت|وا|ا|تا)?|و?التحاق(?:هم|هما|ه|ها)?)\s+(?:ب(?:صفوف\s+)?)?|"
     r"(?<![\w])(?:انفسهم|نفسه|انفسهما|نفسها|نفسيهما|انفسهن)\s+(?:الي\s+|(?=ل))|"
     r"(?<![\w])(?:لعند|عند\s+(?=قسد|النظام|الجيش|الفصايل))|"
     r"(?<![\w])(?:و?الوجهه)\s+|"
@@ -36,9 +47,13 @@ UNDER_CONTROL = re.compile(r"(?:الواقعه|الخاضعه|الواقع|ال�
                            r"\s+(?:تحت\s+)?(?:ل)?سيطره\s+")
 DEST_STOP = re.compile(r"(?<![\w])(?:في|عبر|بعد|حيث|التي|الذي|الذين|ضد|بسبب|مع|من|منذ|خلال|"
                        r"وذلك|قبل|لمده|برفقه|بهدف|شمال\S*|جنوب\S*|شرق\S*|غرب\S*|حفاظا|هربا|"
-                       r"بينما|فيما|مقابل|وسط|بكامل|باسلحت\S*|مع|قرب|بالقرب|يوم|امس|مساء|فجر)"
+                       r"بينما|فيما|مقابل|وسط|بكامل|باسلحت\S*|مع|قرب|بالقرب|يوم|امس|مساء|فجر|دون)"
                        r"(?![\w])|[،,.:؛()\n]")
 PRONOUN = re.compile(r"^(?:ل|الي|علي)?(?:ه|ها|هم|هما|هن|يه|يها|يهم)(?:\s|$)")
+# "إلى مناطقه"، "مناطق سيطرتها": the areas of the group the sentence is about (its subject).
+OWN_AREAS = re.compile(r"^(?:ال)?(?:(?:مناطق|منطقه)\s+)?(?:مناطق|منطقت|مواقع|مقرات|صفوف|سيطرت)"
+                       r"(?:ه|ها|هم|هما)(?:\s|$)")
+MEMBER_OF = re.compile(r"(?:^|\s)(?:من|عن|صفوف|عناصر|منشقين|منشقون|المنشقين)\s*$")
 NUMBERISH = re.compile(r"^(?:\d|(?:ال)?(?:واحد|اثن|ثلاث|اربع|خمس|ست|سبع|ثمان|تسع|عشر|مئ|ماي|الف|"
                        r"مئات|عشرات|الاف)\S*(?:\s|$))")
 UNKNOWN_DEST = re.compile(r"^(?:ال)?(?:جه|جهات|جهه)\s+(?:ال)?مجهول")
@@ -65,6 +80,9 @@ def destination_spans(folded: str, after: int, original: str = "",
         if not phrase or NUMBERISH.match(phrase):
             continue
         tail = folded[end:end + 80]
+        if OWN_AREAS.match(phrase):
+            out.append((begin, end, _subject_destination(folded, match.start())))
+            continue
         control = UNDER_CONTROL.search(folded, begin, min(len(folded), end + 80))
         if control:
             mentions = actor_table.find_actors(folded[control.end():control.end() + 60])
@@ -78,7 +96,7 @@ def destination_spans(folded: str, after: int, original: str = "",
             if first >= 0:
                 last = first + len(dest.name_ar)
                 dest = Destination(name_ar=original[index[first]:index[last]].strip(
-                    " \"'“”«»"), name_en=None, id=None)
+                    " \"'“”«»"), name_en=dest.name_en, id=dest.id)
         out.append((begin, end, dest))
     for match in SECURED_BY.finditer(folded):
         phrase = (match.group(1) or match.group(2) or "").strip()
@@ -89,19 +107,56 @@ def destination_spans(folded: str, after: int, original: str = "",
     return out
 
 
+def _subject_destination(folded: str, before: int) -> Destination:
+    """The group a possessive ("مناطقه") points to: the first group named before it that is
+    not the defectors' own (after من/عن); unknown when there is none."""
+    clause_start = max(folded.rfind(mark, 0, before) for mark in ".؛\n") + 1
+    for mention in actor_table.find_actors(folded[clause_start:before]):
+        start = clause_start + mention.start
+        if not MEMBER_OF.search(folded[max(0, start - 12):start]):
+            return actor_destination(mention.actor)
+    return Destination(name_ar=None, name_en="unknown", id="unknown")
+
+
 def actor_destination(info: ActorInfo) -> Destination:
     """The destination record of a group or side of the actors table."""
     return Destination(name_ar=info.name_ar, name_en=info.name_en, id=info.id)
+
+
+def _generic_side(words: list[str]) -> tuple[str, str] | None:
+    """(name as written, side id) when the words start with a generic name of a side."""
+    for n in range(min(3, len(words)), 0, -1):
+        key = " ".join(words[:n])
+        if key in GENERIC_SIDES:
+            return GENERIC_SIDES[key]
+    return None
+
+
+def _without_post(phrase: str) -> str:
+    """The phrase without leading words naming a post of a group (إحدى نقاط، حاجز تابع لـ)."""
+    words = phrase.split()
+    while words and (words[0] in POSTS or (words[0][:1] == "ل" and words[0][1:] in POSTS)):
+        words.pop(0)
+    if words and words[0].startswith("لل"):
+        words[0] = words[0][1:]
+    elif words and words[0].startswith("ل") and len(words[0]) > 3:
+        words[0] = words[0][1:]
+    return " ".join(words)
 
 
 def phrase_destination(phrase: str, tail: str) -> Destination | None:
     """A destination phrase as a table entry, free text, or None when it is a place."""
     if UNKNOWN_DEST.match(phrase) or PRONOUN.match(phrase):
         return Destination(name_ar=None, name_en="unknown", id="unknown")
+    stripped = AREA_WORDS.sub("", phrase)
+    generic = _generic_side(_without_post(stripped).split())
+    if generic is not None:
+        info = actor_table.get(generic[1])
+        return Destination(name_ar=generic[0], name_en=info.name_en if info else None,
+                           id=generic[1])
     mentions = actor_table.find_actors(phrase)
     if mentions and mentions[0].start <= 12:
         return actor_destination(mentions[0].actor)
-    stripped = AREA_WORDS.sub("", phrase)
     if stripped != phrase:
         mentions = actor_table.find_actors(stripped)
         if mentions and mentions[0].start <= 12:
@@ -109,11 +164,15 @@ def phrase_destination(phrase: str, tail: str) -> Destination | None:
     places = find_places(phrase + " " + tail[:40])
     if places and places[0].start <= 1 and not phrase.startswith(("مناطق", "المناطق")):
         return None  # a place: where they fled to is where the incident is
-    words = phrase.split()[:4]
+    unit = _without_post(phrase)
+    mentions = actor_table.find_actors(unit)
+    if unit != phrase and mentions and mentions[0].start == 0:
+        return actor_destination(mentions[0].actor)  # "لإحدى نقاط X" → X
+    words = unit.split()[:4]
     if not words:
         return None
-    if words[0].startswith("لل"):
-        words[0] = words[0][1:]
-    elif words[0].startswith("ل") and len(words[0]) > 3:
-        words[0] = words[0][1:]  # "سلّموا أنفسهم لحرس الحدود" → حرس الحدود
+    for word in words[1:]:
+        side = actor_table.get(NATIONALITIES.get(word))
+        if side is not None:  # "لحرس الحدود الأردني" → الأردن
+            return actor_destination(side)
     return Destination(name_ar=" ".join(words), name_en=None, id=None)

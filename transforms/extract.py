@@ -126,6 +126,7 @@ class _Candidate:
     referential: bool = False
     additive: bool = False
     status_only: bool = False  # only tells what happened to defectors already reported
+    definite_only: bool = False  # only "المنشقون/المنشقين": the defectors already told of
     last_sentence: int = 0
 
     @property
@@ -221,6 +222,29 @@ def _unlisted_groups(span: Span, folded: str, index) -> list[ActorMention]:
     return out
 
 
+# "منشق سابق"، "المنشق عن النظام منذ سنوات": a person's description, not a new act.
+FORMER = re.compile(r"\s+(?:ال)?سابق(?:ين|ون|ان|ه)?(?![\w])|[^،,.؛:]{0,40}?(?<![\w])منذ\s+"
+                    r"(?:سنوات|اعوام|سنين|عده\s+(?:سنوات|اعوام)|سنه|عام|العام|\d{4})")
+RELATIVE = frozenset({"الذي", "التي", "الذين", "وهو", "هو"})
+DEFINITE = re.compile(r"^[وف]?(?:ال|بال|لل)")
+
+
+def _former(folded: str, trigger: Trigger) -> bool:
+    """True for a defector described as one of long ago (منشق سابق، الذي انشق منذ سنوات)."""
+    if trigger.kind not in ("participle", "verb"):
+        return False
+    if trigger.kind == "verb" and _word_before(folded, trigger.start) not in RELATIVE:
+        return False
+    return bool(FORMER.match(folded, trigger.end))
+
+
+def _origin(folded: str, mention: ActorMention) -> bool:
+    """True for where people come from, not a group they serve in (من أبناء العشائر)."""
+    first = folded[mention.start:mention.end].split()[:1]
+    return bool(first and (first[0] in NATIVE or first[0][1:] in NATIVE)) or \
+        _word_before(folded, mention.start) in NATIVE
+
+
 def _same_clause(folded: str, mention: ActorMention, trigger: Trigger) -> bool:
     """True when no clause boundary separates the group's name from the trigger."""
     lo, hi = min(mention.start, trigger.start), max(mention.end, trigger.end)
@@ -236,7 +260,8 @@ def _choose_actor(folded: str, mentions: list[ActorMention], trigger: Trigger,
               and not any(s <= m.start < e for s, e, _ in dest_ranges)
               and not _is_reporter(folded, m.start)
               and (not participle or m.start >= trigger.start or trigger.start - m.end < 50)]
-    usable = [m for m in usable if not set(_words_before(folded, m.start, 4)) & SUBSET_BEFORE]
+    usable = [m for m in usable if not set(_words_before(folded, m.start, 4)) & SUBSET_BEFORE
+              and not _origin(folded, m)]
     subject = [m for m in usable if 0 <= trigger.start - m.end <= 3 and trigger.kind == "verb"]
     near_after = [m for m in usable if 0 <= m.start - trigger.end <= 45
                   and APPOSITIVE_GAP.fullmatch(folded[trigger.end:m.start])]
@@ -359,11 +384,21 @@ def _choose_place(places: list[PlaceRef], index, folded: str, dest_ranges, actor
                                                     max(start, trigger.end)])
         score = (KIND_RANK.get(place.kind, 3) - (1 if _directional(place) else 0)
                  + (1.5 if same_clause else 0) - (10 if reference else 0))
+        landmark = bool(set(before[-2:]) & NEAR) and place.source != "gazetteer"
         scored.append((score, -abs(place.start - index[trigger.start]), place, same_clause,
-                       reference))
+                       reference, landmark))
     if not scored:
         return None, False, None
-    _, _, place, same_clause, reference = max(scored, key=lambda item: item[:2])
+    best = max(scored, key=lambda item: item[:2])
+    _, _, place, same_clause, reference, _ = best
+    # "من حاجز قرب بلدة X بريف Y": X is only a reference point when a more specific place is
+    # named; otherwise it is the most precise place there is.
+    landmarks = [item for item in scored if item[5] and KIND_RANK.get(item[2].kind, 3)
+                 > KIND_RANK.get(place.kind, 3)]
+    if landmarks and not any(KIND_RANK.get(item[2].kind, 3) >= KIND_RANK.get(
+            landmarks[0][2].kind, 3) for item in scored if not item[4]):
+        _, _, place, same_clause, _, _ = landmarks[0]
+        reference = False
     area = None
     for other in places:
         if other is not place and other.kind in ("area", "rif") and \
@@ -434,7 +469,7 @@ def _analyse(span: Span, number: int, published: str | None, doc_destination: li
     live, cancelled = [], False
     for trigger in triggers:
         inherits = cancelled and trigger.text.startswith("و") and trigger.kind == "noun"
-        if trigger.live and not inherits and not question:
+        if trigger.live and not inherits and not question and not _former(folded, trigger):
             live.append(trigger)
         elif trigger.cancelled_by and not trigger.political:
             cancelled = True
@@ -492,6 +527,8 @@ def _analyse(span: Span, number: int, published: str | None, doc_destination: li
                                              for t in live),
         referential=all(_referential(folded, t) for t in live),
         additive=bool(ADDITIVE.match(folded)), status_only=status_only,
+        definite_only=all(t.kind == "participle" and DEFINITE.match(t.text)
+                          and not re.match(r"\s+عن\s", folded[t.end:]) for t in live),
         last_sentence=number)
     return cand, linked, places
 
@@ -539,7 +576,14 @@ def _governorate(place: PlaceRef | None, places: list[PlaceRef], area: str | Non
         gov = getattr(gazetteer_place, "governorate_ar", None)
         if gov:
             return gov
-    return next((other.governorate_ar for other in places if other.governorate_ar), None)
+    found = next((other.governorate_ar for other in places if other.governorate_ar), None)
+    if found or place is None:
+        return found
+    for other in places:  # "حي X في مدينة Y": the governorate of the city it belongs to
+        gov = getattr(other.place or lookup(other.name_ar), "governorate_ar", None)
+        if gov:
+            return gov
+    return None
 
 
 # ----------------------------------------------------------------------------- merging
@@ -712,6 +756,10 @@ def extract_events(doc: Document) -> list[DefectionEvent]:
             continue
         if cand.actor is None:
             cand.actor = events[-1].actor if events else context_actor
+        if cand.definite_only and cand.count is None and cand.source_id is None and events \
+                and events[-1].last_sentence >= number - 1:
+            _merge(events[-1], cand, fill_only=True)  # "وأضاف أن المنشقين ..." tells more
+            continue
         if _is_followup(cand) and events:
             _merge(events[-1], cand, fill_only=True)
             continue
@@ -724,6 +772,8 @@ def extract_events(doc: Document) -> list[DefectionEvent]:
             if events and cand.actor and events[-1].actor and \
                     actor_table.related(events[-1].actor.id, cand.actor.id):
                 _merge(events[-1], cand)
+            elif events and cand.participle_only and events[-1].last_sentence >= number - 1:
+                _add_aftermath(events[-1], span)  # "المنشقون ... بمساعدة X" tells how they went
             continue
         for item in [cand, *_roster(cand, span)]:
             target = None if item.additive else next(

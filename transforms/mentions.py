@@ -238,6 +238,10 @@ RIF = re.compile(rf"(?<![\w])(?:[وب]|في\s+)?(?:ال)?ريف(?:\s+مدينه)
                  rf"({NAME})")
 BARE = re.compile(rf"(?<![\w])ب(?!لده|لدات)({NAME})\s+(?=بريف|في\s+ريف)")
 DIRECTIONAL = re.compile(rf"(?<![\w])((?:شرق|غرب|شمال|جنوب)(?:ي)?)\s+(?:مدينه\s+)?({NAME})")
+# A bare place after a verb of motion and "من" ("قادمين من منبج", "فرّوا من حطلة") is where
+# the people left; it counts when the gazetteer knows the name.
+FROM_PLACE = re.compile(r"(?<![\w])[وف]?(?:قادم\S*|فار(?:ين|ون|ا|ان)|فروا|فرا|فر|هرب\S*|"
+                        r"هارب\S*|انسحب\S*|خرج\S*|فرار\S*|هروب\S*)\s+من\s+([\w]+)(?:\s+([\w]+))?")
 GENERIC_NAMES = {"المنطقه", "البلاد", "سيطره", "سيطرتها", "المنطقة", "الاشتباكات", "العمليات",
                  "البلده", "القريه", "المدينه", "الحدود", "النظام", "قسد", "المعارضه", "عموم",
                  "المذكوره", "نفسها", "ذاتها", "الشرقيه", "الغربيه", "الشماليه", "الجنوبيه",
@@ -313,7 +317,26 @@ def find_places(text: str) -> list[PlaceRef]:
         refs.append(PlaceRef(canon, index[match.start()], index[match.end()], "governorate",
                              governorate_ar=canon))
     refs.extend(_gazetteer_places(text, refs))
+    refs.extend(_places_left(text, folded, index, refs))
     return sorted(refs, key=lambda r: (r.start, -(r.end - r.start)))
+
+
+def _places_left(text: str, folded: str, index, known: list[PlaceRef]) -> list[PlaceRef]:
+    """Bare places the people came or fled from (قادمين من منبج) that the gazetteer knows."""
+    out = []
+    for match in FROM_PLACE.finditer(folded):
+        start = match.start(1)
+        if any(r.start <= index[start] < r.end for r in known):
+            continue
+        ends = [match.end(2), match.end(1)] if match.group(2) else [match.end(1)]
+        for end in ends:
+            place = lookup(text[index[start]:index[end]])
+            if place is not None and getattr(place, "kind", None) not in (None, "governorate"):
+                out.append(PlaceRef(text[index[start]:index[end]], index[start], index[end],
+                                    place.kind, place,
+                                    governorate_ar=getattr(place, "governorate_ar", None)))
+                break
+    return out
 
 
 def _gazetteer_places(text: str, known: list[PlaceRef]) -> list[PlaceRef]:

@@ -28,3 +28,9 @@ def test_consequences():
     text = fold_word("داهمت الدوريات منازلهم واعتقلت عدداً من أقاربهم")
     assert attributes.consequences(text) == ["raids", "arrests_of_relatives"]
     assert attributes.consequences(fold_word("عاد الهدوء إلى البلدة")) == []
+
+
+def test_dual_commanders_and_officers():
+    assert attributes.includes_commander(fold_word("أعلن قياديان في الفصيل انشقاقهما"))
+    assert attributes.includes_commander(fold_word("انشق ضابطان برتبة ملازم"))
+    assert attributes.includes_commander(fold_word("فرّ نقيبان من الكتيبة"))

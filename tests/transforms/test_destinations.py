@@ -29,3 +29,42 @@ def test_not_a_destination():
     assert dests("اعتقلت الدورية المختار بالإضافة إلى ثلاثة رجال") == []
     [dest] = dests("فرّوا بأسلحتهم إلى جهة مجهولة")
     assert dest.id == "unknown"
+
+
+def test_motion_verb_forms_and_joining_verbs():
+    [dest] = dests("انشقت سرية من العناصر والتحقت بصفوف فيلق الشام دون معرفة عددهم")
+    assert dest.id == "faylaq_al_sham"
+    [dest] = dests("فرّوا من مواقعهم ولجؤوا إلى مناطق قوات سوريا الديمقراطية")
+    assert dest.id == "sdf"
+    [dest] = dests("تحدثت مصادر عن فرار العناصر وانتقالهم إلى مناطق \"قسد\" شرق النهر")
+    assert dest.id == "sdf"
+    [dest] = dests("انشق ضابطان وفرّا إلى الأراضي اللبنانية")
+    assert dest.id == "lebanon"
+
+
+def test_generic_side_keeps_the_words_of_the_text():
+    [dest] = dests("انشقت مجموعة وتوجهت نحو مناطق سيطرة الفصائل في ريف حماة")
+    assert (dest.id, dest.name_ar) == ("opposition", "الفصائل")
+    [dest] = dests("أعلنوا انشقاقهم وانضمامهم إلى مقاتلي العشائر في ريف الرقة")
+    assert (dest.id, dest.name_ar) == ("tribal_forces", "مقاتلي العشائر")
+    [dest] = dests("وصلوا إلى مناطق سيطرة فصائل المعارضة في جبل الزاوية")
+    assert dest.id == "opposition"
+
+
+def test_receiving_unit_gives_its_side():
+    [dest] = dests("فرّ الجنديان وسلّما نفسيهما لحرس الحدود التركي قرب الريحانية")
+    assert dest.id == "turkey"
+    [dest] = dests("وسلّموا أنفسهم لدورية تابعة للجيش الأردني")
+    assert dest.id == "jordan"
+    [dest] = dests("ووصلوا إلى إحدى نقاط الفيلق الثالث قرب مارع")
+    assert dest.id == "third_corps"
+    assert "الجيش الوطني السوري" in dest.name_ar
+
+
+def test_possessive_areas_point_to_the_subject_or_to_nothing():
+    [dest] = dests("أعلنت الجبهة الشامية وصول أربعة منشقين عن النظام إلى مناطقها قادمين من حلب")
+    assert dest.id == "levant_front"
+    [dest] = dests("واحتجزت قسد العناصر الفارين بعد وصولهم إلى مناطق سيطرتها")
+    assert dest.id == "sdf"
+    [dest] = dests("وصل المنشقون إلى مناطقهم بعد رحلة طويلة")
+    assert dest.id == "unknown"

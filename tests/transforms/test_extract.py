@@ -140,3 +140,65 @@ def test_lone_soldier_crossing_a_border():
     assert (lone.actor.id, lone.count, lone.location.name_ar) == ("regime", 1, "تلبيسة")
     assert lone.location.area_ar == "ريف حمص الشمالي" and lone.date.text_ar == "يوم الخميس"
     assert (group.actor.id, group.count, group.destination.id) == ("division_9", 6, "jordan")
+
+
+def _one(text: str):
+    [event] = extract_events(doc(text))
+    return event
+
+
+def test_place_is_a_town_near_the_checkpoint_unless_a_finer_place_is_named():
+    event = _one("انشق ثلاثة عناصر من الفرقة الرابعة من حاجز قرب بلدة داعل بريف درعا الأوسط.")
+    assert event.location.name_ar == "داعل"
+
+
+def test_place_left_after_a_verb_of_motion():
+    event = _one("قال ناشطون إن أربعة عناصر من الدفاع الوطني وصلوا إلى بلدة ذيبان الخاضعة "
+                 "لسيطرة قسد قادمين من الجنينة، بعد أن تركوا مواقعهم.")
+    assert event.location.name_ar == "الجنينة"
+    assert event.location.governorate_ar == "دير الزور"
+
+
+def test_neighbourhood_takes_the_governorate_of_its_city():
+    event = _one("انشق عدد من عناصر الدفاع الوطني في حي الزهور شرقي مدينة القامشلي، "
+                 "وانضموا إلى قوى الأمن الداخلي.")
+    assert event.location.governorate_ar == "الحسكة"
+
+
+def test_follow_up_about_the_defectors_is_not_a_new_incident():
+    events = extract_events(doc(
+        "انشق تسعة عناصر من قسد في ريف الطبقة، ووصلوا إلى مناطق الجيش الوطني.\n\n"
+        "وأوضح المصدر أن المنشقين من أبناء العشائر العربية في الطبقة، وأنهم يرغبون "
+        "في الانضمام إلى صفوف الجيش الوطني."))
+    assert [e.actor.id for e in events] == ["sdf"]
+    assert events[0].destination.id == "sna"
+
+
+def test_former_defector_in_other_news_gives_no_event():
+    assert extract_events(doc(
+        "عثر الأهالي على جثة شاب في بلدة الحراك بريف درعا، وهو منشق سابق عن قوات النظام "
+        "ويعمل في تجارة المواشي، ولاذ القتلة بالفرار.")) == []
+    assert extract_events(doc(
+        "توفي رجل في مدينة سرمدا إثر حادث سير، وهو المنشق عن جيش النظام منذ سنوات.")) == []
+
+
+def test_weapons_told_in_a_follow_up_and_dual_officers():
+    event = _one("انشق ضابطان من قوات النظام في بلدة جاسم بريف درعا، ووصلا إلى مناطق المعارضة. "
+                 "وذكر المصدر أن المنشقين عبروا خطوط التماس بمساعدة فصائل الجيش الحر، "
+                 "واصطحبوا معهم بنادقهم.")
+    assert event.includes_commander is True
+    assert event.with_weapons is True
+
+
+def test_destination_phrasings():
+    event = _one("انشق عنصران من الحرس الثوري في البوكمال ولجآ إلى مناطق قوات سوريا الديمقراطية.")
+    assert event.destination.id == "sdf"
+    event = _one("فرّ ثلاثة عناصر من قوات النظام من حاجز في بلدة نصيب، وسلّموا أنفسهم لحرس "
+                 "الحدود الأردني.")
+    assert event.destination.id == "jordan"
+
+
+def test_attackers_fleeing_the_scene_are_not_defectors():
+    assert extract_events(doc(
+        "اغتال مسلحون مجهولون عنصراً سابقاً في فصائل المعارضة بمدينة جاسم، وهو منشق سابق عن "
+        "جيش النظام. وقال شهود إن المسلحين كانوا على دراجة نارية، ولاذوا بالفرار نحو البلدة.")) == []

@@ -29,3 +29,11 @@ def test_places_with_heads_and_countryside():
 def test_time_expressions_keep_their_text():
     texts = [t.text for t in find_times("وفي مطلع الشهر الجاري فرّ العناصر", None)]
     assert any("مطلع الشهر الجاري" in t for t in texts)
+
+
+def test_bare_place_after_a_verb_of_motion_and_min():
+    names = [(p.name_ar, p.governorate_ar) for p in find_places("وصلوا إلى الضفة الأخرى قادمين من منبج")]
+    assert ("منبج", "حلب") in names
+    names = [p.name_ar for p in find_places("وقالت المصادر إن العناصر فروا من حطلة ليلاً")]
+    assert "حطلة" in names
+    assert find_places("هربوا من الخدمة الإلزامية") == []
