@@ -71,18 +71,17 @@ MEMBER_BEFORE = _folded_set("member_before")
 PLURAL_TITLES = _folded_set("plural_titles")
 SINGLE_TITLE_WORDS = _folded_set("single_titles")
 TIME_GENERIC = _folded_set("time_generic")
-NON_PERSON = re.compile(
-    r"^(?:ال)?(?:سيار|عرب|ايام|يوم|عام|سن|كم|كيلو|حال|فصيل|فصايل|مدرع|ساع|اشهر|شهر|مر|"
-    r"دولار|ليره|قتيل|قتلي|جريح|جرحي|مقر|نقط|حاجز|دبابات|قذيف|صاروخ|طاير|كتايب|الوي|"
-    r"عشاير|عشيره|قبايل|قري|بلدات|مدن|دقيق|اسبوع|سنوات|عاما|مواقع|حالات|حالة|ضعف|بالمي|"
-    r"بالماي|%|في|عن|الي|علي|عمليات|دفعات|مره|طن|متر|الف)")
-PERSON_NOUN = re.compile(r"^(?:ال)?(?:عنصر|عناصر|مقاتل|جندي|جنود|ضابط|ضباط|شخص|اشخاص|شاب|شبان|"
-                         r"مسلح|عسكري|عساكر|منشق|فرد|افراد|متطوع|مجند|رجال|رجل|قيادي|قاده|"
-                         r"صف|عامل|حارس|مرتزق|مقاتلين|منتسب|مسوول|مسلحين|مجندين|اخر|مدني|موظف)")
-GROUP_NOUNS = re.compile(r"(?<![\w])(?:[وب])?(?:ال)?(?:مجموعه|عناصر|مقاتلين|مقاتلي|عنصرا|"
-                         r"المجموعه|العناصر|افراد|جنود)(?![\w])")
-DUAL_TITLE = re.compile(r"(?<![\w])(?:ال)?(?:نقيبين|نقيبان|ضابطين|ضابطان|عنصرين|عنصران|جنديين|"
-                        r"جنديان|مجندين اثنين|قياديين اثنين|مقاتلين اثنين|شابين|شابان)(?![\w])")
+
+
+def _stems_regex(key: str, head: str, tail: str = "") -> re.Pattern:
+    """A regex matching any (folded) word of ``data/extraction.yaml``'s list ``key``."""
+    return re.compile(head + "(?:" + "|".join(re.escape(w) for w in _WORDS[key]) + ")" + tail)
+
+
+NON_PERSON = _stems_regex("non_person_stems", r"^(?:ال)?")
+PERSON_NOUN = _stems_regex("person_noun_stems", r"^(?:ال)?")
+GROUP_NOUNS = _stems_regex("group_nouns", r"(?<![\w])(?:[وب])?(?:ال)?", r"(?![\w])")
+DUAL_TITLE = _stems_regex("dual_titles", r"(?<![\w])(?:ال)?", r"(?![\w])")
 QUOTED_GROUP = re.compile(r"[\"“”«»]\s*((?:كتيبة|كتيبه|لواء|ألوية|الوية|جيش|فرقة|فرقه|حركة|"
                           r"حركه|فيلق|تجمع|جبهة|جبهه|حماة|سرايا|فوج|مجلس|تنظيم|هيئة|هيئه|"
                           r"فصيل|قوات|مجموعة|مجموعه|غرفة|اتحاد)[^\"“”«»\n]{2,60})\s*[\"“”«»]")
