@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
+from transforms.gazetteer import haversine_km  # noqa: E402
 from transforms.normalize import normalize  # noqa: E402
 
 DATA_DIR = ROOT / "transforms" / "data"
@@ -60,14 +61,6 @@ def slug(text: str) -> str:
 def _stem_en(name: str) -> str:
     """First letters of an English place name without its article (Ad Duraykish → dura)."""
     return EN_ARTICLE.sub("", slug(name))[:4]
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 def parse_entry(text: str) -> dict:
