@@ -26,7 +26,7 @@ Output: ``DoOutputsTuple`` with ``main`` (the ``Alert`` records after each outco
 ``dead_letter``. Usage::
 
     out = changes | SendAlerts(load_channels(["json://127.0.0.1:8080/hook"]),
-                               es_url, index_prefix="defwatch", kibana_url="http://kibana:5601")
+                               target, kibana_url="http://kibana:5601")  # an EsTarget
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ from connectors.alert_message import (
     webhook_payload,
 )
 from connectors.alert_store import DONE, AlertStore, apply_outcome, claim_document
-from connectors.es_client import make_client
+from connectors.es_client import EsTarget
 from schemas.records import (
     DEAD_LETTER,
     Alert,
@@ -137,13 +137,6 @@ class _AlertJob:
 def _channels(channels: Iterable[Any] | None) -> list[Channel]:
     """Channels from URLs, feeds.yaml mappings or Channel objects (validated up front)."""
     return [parse_channel(c) for c in channels or []]
-
-
-class _EsSettings:
-    """What a DoFn needs to reach the alert store (the client is made on the worker)."""
-
-    def __init__(self, es_url: str | None, api_key: str | None, index_prefix: str):
-        self.es_url, self.api_key, self.index_prefix = es_url, api_key, index_prefix
 
 
 class _Dispatcher:
@@ -236,15 +229,15 @@ class _Dispatcher:
 class _StoreDoFn(beam.DoFn):
     """Base of the DoFns that talk to the alert store (client made in setup)."""
 
-    def __init__(self, channels: list[Channel], es: _EsSettings, settings: AlertSettings,
+    def __init__(self, channels: list[Channel], target: EsTarget, settings: AlertSettings,
                  links: LinkSettings):
         self._channels = {c.key: c for c in channels}
-        self._es, self._settings, self._links = es, settings, links
+        self._target, self._settings, self._links = target, settings, links
         self._client = self._deliverer = None
 
     def setup(self):
-        self._client = make_client(self._es.es_url, self._es.api_key)
-        self._store = AlertStore(self._client, self._es.index_prefix)
+        self._client = self._target.client()
+        self._store = AlertStore(self._client, self._target.index_prefix)
         self._deliverer = Deliverer(timeout=self._settings.timeout)
         self._dispatcher = _Dispatcher(self._store, self._deliverer, self._settings, self._links)
 
@@ -408,13 +401,14 @@ class _SplitOutputs(beam.DoFn):
             yield item
 
 
-def _common(channels, es_url, api_key, index_prefix, kibana_url, settings):
+def _common(channels, target, api_key, index_prefix, kibana_url, settings):
     channels = _channels(channels)
     settings = settings or AlertSettings()
     if settings.max_per_minute < 1 or settings.inline_attempts < 1 or settings.max_attempts < 1:
         raise ValueError("max_per_minute, inline_attempts and max_attempts must be >= 1")
-    return (channels, _EsSettings(es_url, api_key, index_prefix), settings,
-            LinkSettings(kibana_url=kibana_url, index_prefix=index_prefix))
+    target = EsTarget.coerce(target, api_key=api_key, index_prefix=index_prefix)
+    return (channels, target, settings,
+            LinkSettings(kibana_url=kibana_url, index_prefix=target.index_prefix))
 
 
 class RetryFailedAlerts(beam.PTransform):
@@ -424,10 +418,10 @@ class RetryFailedAlerts(beam.PTransform):
     alerts once it is back, without waiting for new events.
     """
 
-    def __init__(self, channels, es_url=None, api_key=None, index_prefix="defwatch",
-                 kibana_url=None, settings: AlertSettings | None = None):
+    def __init__(self, channels, target: EsTarget | str | None = None, api_key=None,
+                 index_prefix=None, kibana_url=None, settings: AlertSettings | None = None):
         super().__init__()
-        self._args = _common(channels, es_url, api_key, index_prefix, kibana_url, settings)
+        self._args = _common(channels, target, api_key, index_prefix, kibana_url, settings)
 
     def expand(self, ticks):
         return ticks | "RetryDue" >> beam.ParDo(_RetryDueAlerts(*self._args)).with_outputs(
@@ -437,10 +431,10 @@ class RetryFailedAlerts(beam.PTransform):
 class SendAlerts(beam.PTransform):
     """EventChanges → alerts on every configured channel, once; Alert records + dead letters."""
 
-    def __init__(self, channels, es_url=None, api_key=None, index_prefix="defwatch",
-                 kibana_url=None, settings: AlertSettings | None = None):
+    def __init__(self, channels, target: EsTarget | str | None = None, api_key=None,
+                 index_prefix=None, kibana_url=None, settings: AlertSettings | None = None):
         super().__init__()
-        self._args = _common(channels, es_url, api_key, index_prefix, kibana_url, settings)
+        self._args = _common(channels, target, api_key, index_prefix, kibana_url, settings)
 
     def expand(self, changes):
         channels, _, settings, _ = self._args
@@ -463,6 +457,6 @@ class SendAlerts(beam.PTransform):
                 | "Outputs" >> beam.ParDo(_SplitOutputs()).with_outputs(DEAD_LETTER, main="main"))
 
     def _sweep_args(self):
-        _, es, settings, links = self._args
-        return es.es_url, es.api_key, es.index_prefix, links.kibana_url, settings
+        _, target, settings, links = self._args
+        return target, None, None, links.kibana_url, settings
 

@@ -16,7 +16,7 @@ Per-document outcomes come from ``elasticsearch.helpers.streaming_bulk``:
 
 Example::
 
-    out = articles | WriteToElasticsearch(es_url, article_doc, index_prefix="defwatch")
+    out = articles | WriteToElasticsearch(target, article_doc)   # target: es_client.EsTarget
     out.main         # IndexedDoc for every stored document
     out.dead_letter  # DeadLetter for every document that could not be stored
 """
@@ -36,7 +36,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from elastic_transport import TransportError
 from elasticsearch import ApiError, helpers
 
-from connectors.es_client import make_client
+from connectors.es_client import EsTarget
 from schemas.indices import alias
 from schemas.records import DEAD_LETTER, Article, DeadLetter
 
@@ -78,7 +78,7 @@ class BulkSettings:
     initial_backoff: float = 0.5
     max_backoff: float = 10.0
     max_retry_wait: float = 3600.0  # seconds of retrying before a document is dead-lettered
-    request_timeout: float = 30.0
+    request_timeout: float | None = None  # seconds per bulk request (None: the target's)
     op_type: str = "index"  # index (replace) | create (first write wins; 409 counts as stored)
 
 
@@ -182,10 +182,9 @@ def call_with_retry(fn: Callable[[], Any], max_wait: float = 3600.0,
 class _BulkWriteFn(beam.DoFn):
     """Buffers actions; flushes them by count, bytes, age and at the end of every bundle."""
 
-    def __init__(self, es_url: str | None, api_key: str | None, settings: BulkSettings,
+    def __init__(self, target: EsTarget, settings: BulkSettings,
                  source_label: str = "elasticsearch"):
-        self._es_url = es_url
-        self._api_key = api_key
+        self._target = target
         self._settings = settings
         self._source_label = source_label
         self._client = None
@@ -200,10 +199,10 @@ class _BulkWriteFn(beam.DoFn):
     def _ensure_client(self):
         """The client; made again if a runner tore this instance down and then reused it."""
         if self._client is None:
-            client = make_client(self._es_url, self._api_key,
-                                 request_timeout=self._settings.request_timeout)
+            timeout = self._settings.request_timeout or self._target.request_timeout
             # This DoFn does its own retrying (it must see every attempt): the client does none.
-            self._client = client.options(max_retries=0, retry_on_timeout=False)
+            self._client = self._target.client(request_timeout=timeout, max_retries=0,
+                                               retry_on_timeout=False)
         return self._client
 
     def start_bundle(self):
@@ -317,14 +316,16 @@ class _BulkWriteFn(beam.DoFn):
 class WriteToElasticsearch(beam.PTransform):
     """Writes records to Elasticsearch in bulk with deterministic ids; returns stored/dead.
 
-    ``doc_fn(record) -> (index_alias, id, source_dict)`` must be picklable (a module-level
-    function or a ``functools.partial`` of one). Documents rejected for good are written to
-    ``<index_prefix>-deadletter`` (unless ``write_dead_letters=False``) and returned on the
+    ``target`` is the ``EsTarget`` (a bare URL is completed from the environment; ``api_key``
+    and ``index_prefix`` override the target's). ``doc_fn(record) -> (index_alias, id,
+    source_dict)`` must be picklable (a module-level function or a ``functools.partial`` of
+    one). Documents rejected for good are written to ``<index_prefix>-deadletter`` (unless ``write_dead_letters=False``) and returned on the
     ``dead_letter`` output.
     """
 
-    def __init__(self, es_url: str | None, doc_fn: DocFn, api_key: str | None = None,
-                 index_prefix: str = "defwatch", write_dead_letters: bool = True,
+    def __init__(self, target: EsTarget | str | None, doc_fn: DocFn,
+                 api_key: str | None = None, index_prefix: str | None = None,
+                 write_dead_letters: bool = True,
                  settings: BulkSettings | None = None, **overrides: Any):
         super().__init__()
         if not callable(doc_fn):
@@ -338,10 +339,8 @@ class WriteToElasticsearch(beam.PTransform):
             raise ValueError("max_batch_docs and max_batch_bytes must be positive")
         if settings.op_type not in ("index", "create"):
             raise ValueError("op_type must be 'index' or 'create'")
-        self._es_url = es_url
-        self._api_key = api_key
+        self._target = EsTarget.coerce(target, api_key=api_key, index_prefix=index_prefix)
         self._doc_fn = doc_fn
-        self._prefix = index_prefix
         self._write_dead_letters = write_dead_letters
         self._settings = settings
 
@@ -351,31 +350,29 @@ class WriteToElasticsearch(beam.PTransform):
             | "AssignIds" >> beam.Map(_to_action, self._doc_fn)
             | "Reshuffle" >> beam.Reshuffle()
             | "BulkIndex" >> beam.ParDo(
-                _BulkWriteFn(self._es_url, self._api_key, self._settings)
+                _BulkWriteFn(self._target, self._settings)
             ).with_outputs(DEAD_LETTER, main="main"))
         if self._write_dead_letters:
             _ = (results[DEAD_LETTER]
-                 | "WriteDeadLetters" >> _WriteDeadLetters(
-                     self._es_url, self._api_key, self._prefix, self._settings))
+                 | "WriteDeadLetters" >> _WriteDeadLetters(self._target, self._settings))
         return results
 
 
 class _WriteDeadLetters(beam.PTransform):
     """Writes dead letters to ``<prefix>-deadletter``; failures there are logged and counted."""
 
-    def __init__(self, es_url, api_key, prefix, settings: BulkSettings):
+    def __init__(self, target: EsTarget, settings: BulkSettings):
         super().__init__()
-        self._es_url, self._api_key, self._prefix, self._settings = (
-            es_url, api_key, prefix, settings)
+        self._target, self._settings = target, settings
 
     def expand(self, pcoll):
-        doc_fn = functools.partial(dead_letter_doc, prefix=self._prefix)
+        doc_fn = functools.partial(dead_letter_doc, prefix=self._target.index_prefix)
         results = (
             pcoll
             | "AssignIds" >> beam.Map(_to_action, doc_fn)
             | "Reshuffle" >> beam.Reshuffle()
             | "BulkIndex" >> beam.ParDo(
-                _BulkWriteFn(self._es_url, self._api_key, self._settings, "deadletter")
+                _BulkWriteFn(self._target, self._settings, "deadletter")
             ).with_outputs(DEAD_LETTER, main="main"))
         return results[DEAD_LETTER] | "LogLost" >> beam.Map(_log_lost)
 

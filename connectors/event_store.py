@@ -11,7 +11,7 @@
   nothing is not written and comes back as ``unchanged``. Re-running the same input therefore
   leaves the index as it was.
 
-``WriteEvents(es_url, api_key, prefix)`` wraps it as a PTransform with a dead-letter output.
+``WriteEvents(target)`` (an ``EsTarget``) wraps it as a PTransform with a dead-letter output.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from elasticsearch import ConflictError, NotFoundError
 from elasticsearch import exceptions as es_exceptions
 
 from connectors.elasticsearch_io import call_with_retry
-from connectors.es_client import make_client
+from connectors.es_client import EsTarget
 from schemas.indices import DEFAULT_PREFIX, alias
 from schemas.records import DEAD_LETTER, DeadLetter, DefectionEvent, EventChange
 from transforms.event_match import (
@@ -190,15 +190,15 @@ class EventStore:
 class EventStoreFactory:
     """A picklable ``store_factory`` for ``DeduplicateEvents``: builds an ``EventStore``."""
 
-    def __init__(self, es_url: str | None = None, api_key: str | None = None,
-                 prefix: str = DEFAULT_PREFIX, settings: Any = None,
+    def __init__(self, target: EsTarget | str | None = None, api_key: str | None = None,
+                 prefix: str | None = None, settings: Any = None,
                  max_retry_wait: float = 3600.0):
-        self.es_url, self.api_key, self.prefix = es_url, api_key, prefix
+        self.target = EsTarget.coerce(target, api_key=api_key, index_prefix=prefix)
         self.settings = as_settings(settings)
         self.max_retry_wait = max_retry_wait
 
     def __call__(self) -> EventStore:
-        return EventStore(make_client(self.es_url, self.api_key), self.prefix, self.settings,
+        return EventStore(self.target.client(), self.target.index_prefix, self.settings,
                           max_retry_wait=self.max_retry_wait)
 
 
@@ -207,9 +207,8 @@ class EventStoreFactory:
 class _UpsertEvents(beam.DoFn):
     """Writes each ``EventChange`` through ``EventStore.upsert``; failures are dead letters."""
 
-    def __init__(self, es_url: str | None, api_key: str | None, prefix: str, settings: Any,
-                 max_retry_wait: float):
-        self._es_url, self._api_key, self._prefix = es_url, api_key, prefix
+    def __init__(self, target: EsTarget, settings: Any, max_retry_wait: float):
+        self._target = target
         self._settings = settings
         self._max_retry_wait = max_retry_wait
         self._store: EventStore | None = None
@@ -217,7 +216,7 @@ class _UpsertEvents(beam.DoFn):
         self._unchanged = beam.metrics.Metrics.counter(NAMESPACE, "index/unchanged")
 
     def setup(self):
-        self._store = EventStore(make_client(self._es_url, self._api_key), self._prefix,
+        self._store = EventStore(self._target.client(), self._target.index_prefix,
                                  self._settings, max_retry_wait=self._max_retry_wait)
 
     def teardown(self):
@@ -246,13 +245,12 @@ class WriteEvents(beam.PTransform):
     is held and retried for up to ``max_retry_wait`` seconds before it becomes a dead letter.
     """
 
-    def __init__(self, es_url: str | None = None, api_key: str | None = None,
-                 prefix: str = DEFAULT_PREFIX, settings: Any = None,
+    def __init__(self, target: EsTarget | str | None = None, api_key: str | None = None,
+                 prefix: str | None = None, settings: Any = None,
                  max_retry_wait: float = 3600.0):
         super().__init__()
-        if not prefix:
-            raise ValueError("WriteEvents needs an index prefix")
-        self._args = (es_url, api_key, prefix, as_settings(settings), max_retry_wait)
+        self._args = (EsTarget.coerce(target, api_key=api_key, index_prefix=prefix),
+                      as_settings(settings), max_retry_wait)
 
     def expand(self, changes):
         return changes | "UpsertEvents" >> beam.ParDo(_UpsertEvents(*self._args)).with_outputs(

@@ -17,7 +17,7 @@ from typing import Any
 from elastic_transport import TransportError
 from elasticsearch import ApiError, NotFoundError
 
-from connectors.es_client import make_client
+from connectors.es_client import EsTarget
 from schemas.indices import alias
 from schemas.records import utc_now_iso
 
@@ -39,11 +39,11 @@ def _normalise(cursor: dict[str, Any] | None) -> dict[str, Any]:
 class ElasticsearchCursorStore:
     """CursorStore over ``<prefix>-state`` with an in-memory fallback while ES is away."""
 
-    def __init__(self, es_url: str | None = None, api_key: str | None = None,
-                 prefix: str = "defwatch", request_timeout: float = 10.0):
-        self._index = alias("state", prefix)
-        self._client = make_client(es_url, api_key, request_timeout=request_timeout).options(
-            max_retries=1)
+    def __init__(self, target: EsTarget | str | None = None, api_key: str | None = None,
+                 prefix: str | None = None, request_timeout: float = 10.0):
+        target = EsTarget.coerce(target, api_key=api_key, index_prefix=prefix)
+        self._index = alias("state", target.index_prefix)
+        self._client = target.client(request_timeout=request_timeout, max_retries=1)
         self._cache: dict[str, dict[str, Any]] = {}
         self._unsaved: set[str] = set()
 

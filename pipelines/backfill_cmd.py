@@ -29,16 +29,17 @@ def main(argv: list[str]) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from pipelines import backfill
-    from pipelines.options import resolved
+    from pipelines.options import es_target, resolved
     from pipelines.run_cmd import argv_of, install_indices
     from pipelines.status import counter_totals, format_status
 
     files = known.files
     del known.files
     options_argv = beam_args + argv_of(known)
-    opts = resolved(PipelineOptions(options_argv))
+    options = PipelineOptions(options_argv)
+    opts = resolved(options)
     if not opts.no_setup:
-        install_indices(opts.es_url, opts.es_api_key, opts.index_prefix)
+        install_indices(es_target(options))
     result = backfill.run(files, options_argv)
     totals = counter_totals(result.metrics())
     print(format_status(totals, 0).replace("defwatch 00:00:00", "defwatch backfill:"),

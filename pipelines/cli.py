@@ -2,6 +2,8 @@
 
 Each sub-command module builds its own argparse parser, so ``defwatch CMD --help`` teaches
 that command. Modules are imported only when their command runs (Beam is slow to import).
+A command raises ``CommandError`` (or ``EsConfigError`` for contradictory Elasticsearch
+settings, exit 2) to end with one line on stderr and no traceback.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "feeds": ("pipelines.feeds_cmd", "feeds check FEEDS.yaml: fetch each feed, print a table"),
 }
 
-USAGE = """usage: defwatch COMMAND [options]   (defwatch COMMAND --help for each)
+USAGE = """usage: defwatch COMMAND [options]   (defwatch COMMAND --help for each; defwatch --version)
 
 Watches Arabic news for defections in Syria's armed groups and turns every report into
 structured, deduplicated, alertable events in Elasticsearch.
@@ -31,10 +33,30 @@ structured, deduplicated, alertable events in Elasticsearch.
 commands:
 {table}
 
-common options: --es-url URL (env DEFWATCH_ES_URL), --es-api-key KEY (env DEFWATCH_ES_API_KEY),
-  --alert URL (repeatable; env DEFWATCH_ALERTS), --allow-host HOST (repeatable);
+common options: --es-url URL (env DEFWATCH_ES_URL) or --es-cloud-id, --es-api-key KEY (env
+  DEFWATCH_ES_API_KEY) or --es-username/--es-password, --es-ca-certs, --es-ssl-fingerprint,
+  --no-verify-certs, --index-prefix; --alert URL (repeatable; env DEFWATCH_ALERTS),
+  --allow-host HOST (repeatable).
   Beam's own options (--runner, --prism_location, --flink_master, …) pass through to `run`.
 """
+
+
+class CommandError(Exception):
+    """Ends a command with one line on stderr (``defwatch CMD: message``) and ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def version() -> str:
+    """The installed version of defection-watch."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+    try:
+        return package_version("defection-watch")
+    except PackageNotFoundError:  # running from a checkout that was not installed
+        return "unknown (not installed)"
 
 
 def usage() -> str:
@@ -48,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(usage())
         return 0
+    if argv[0] in ("-V", "--version", "version"):
+        print(f"defwatch {version()}")
+        return 0
     name, rest = argv[0], argv[1:]
     if name not in COMMANDS:
         print(f"defwatch: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
@@ -60,7 +85,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"defwatch {name}: not available yet in this version", file=sys.stderr)
         return 3
-    return int(module.main(rest) or 0)
+    from connectors.es_client import EsConfigError
+    try:
+        return int(module.main(rest) or 0)
+    except EsConfigError as error:
+        print(f"defwatch {name}: {error}", file=sys.stderr)
+        return 2
+    except CommandError as error:
+        print(f"defwatch {name}: {error}", file=sys.stderr)
+        return error.exit_code
 
 
 if __name__ == "__main__":

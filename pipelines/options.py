@@ -1,9 +1,11 @@
 """``DefwatchOptions``: every option of ``defwatch run`` / ``backfill`` in one PipelineOptions.
 
 Beam's own options (``--runner``, ``--prism_location``, ``--flink_master``, …) are parsed by
-Beam next to these. Options that carry secrets or deployment addresses fall back to the
-environment: ``DEFWATCH_ES_URL``, ``DEFWATCH_ES_API_KEY``, ``DEFWATCH_ALERTS`` (comma-separated
-alert URLs, added to every ``--alert``).
+Beam next to these. The Elasticsearch connection flags are those of every command
+(``connectors.es_client.add_es_arguments``); ``es_target(options)`` gives the resolved
+``EsTarget``. Options that carry secrets or deployment addresses fall back to the environment
+(``DEFWATCH_ES_*``, and ``DEFWATCH_ALERTS``: comma-separated alert URLs, added to every
+``--alert``).
 """
 from __future__ import annotations
 
@@ -11,10 +13,9 @@ import os
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from connectors.es_client import resolve_es_url
+from connectors.es_client import EsTarget, add_es_arguments, es_target_from_args
 
 DEFAULTS = {
-    "index_prefix": "defwatch",
     "tick_interval": 5.0,  # seconds between checks of which feeds are due
     "status_interval": 30.0,
     "dedup_window_days": 21,
@@ -29,13 +30,7 @@ class DefwatchOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
         parser.add_argument("--feeds", help="feeds.yaml listing the feeds to poll")
-        parser.add_argument("--es-url", "--es_url", dest="es_url", default=None,
-                            help="Elasticsearch base URL (env DEFWATCH_ES_URL)")
-        parser.add_argument("--es-api-key", "--es_api_key", dest="es_api_key", default=None,
-                            help="Elasticsearch API key (env DEFWATCH_ES_API_KEY)")
-        parser.add_argument("--index-prefix", "--index_prefix", dest="index_prefix",
-                            default=DEFAULTS["index_prefix"],
-                            help="prefix of every index and alias (default: defwatch)")
+        add_es_arguments(parser, beam=True)
         parser.add_argument("--alert", dest="alert", action="append", default=None,
                             help="alert URL (repeatable): http(s)/json webhook or apprise URL; "
                                  "env DEFWATCH_ALERTS adds comma-separated ones")
@@ -79,11 +74,23 @@ class DefwatchOptions(PipelineOptions):
                             default=False, help="do not install index templates first")
 
 
+def es_target(options: PipelineOptions) -> EsTarget:
+    """The Elasticsearch target of ``options`` (flags, then ``DEFWATCH_ES_*``, then defaults)."""
+    return es_target_from_args(options.view_as(DefwatchOptions))
+
+
 def resolved(options: PipelineOptions) -> DefwatchOptions:
-    """The ``DefwatchOptions`` view of ``options`` with environment fallbacks applied."""
+    """The ``DefwatchOptions`` view of ``options`` with environment fallbacks applied.
+
+    ``es_url``, ``es_api_key`` and ``index_prefix`` are filled from ``es_target(options)``;
+    pass ``es_target(options)`` itself to connectors.
+    """
     opts = options.view_as(DefwatchOptions)
-    opts.es_url = resolve_es_url(opts.es_url)
-    opts.es_api_key = opts.es_api_key or os.environ.get("DEFWATCH_ES_API_KEY") or None
+    target = es_target(options)
+    opts.es_url = target.url  # without user:password@ (moved to es_username/es_password)
+    opts.es_api_key = target.api_key
+    opts.es_username, opts.es_password = target.username, target.password
+    opts.index_prefix = target.index_prefix
     alerts = list(opts.alert or [])
     alerts += [u.strip() for u in os.environ.get("DEFWATCH_ALERTS", "").split(",") if u.strip()]
     opts.alert = list(dict.fromkeys(alerts))

@@ -85,13 +85,20 @@ def parser() -> argparse.ArgumentParser:
     return parser
 
 
-def install_indices(es_url: str | None, api_key: str | None, prefix: str) -> None:
-    """Templates, indices and aliases of every kind, before anything is written."""
-    from connectors.es_client import make_client
+def install_indices(target) -> None:
+    """Templates, indices and aliases of every kind (``target``: an ``EsTarget``).
+
+    Raises ``CommandError`` with one line naming the cluster when it cannot be done.
+    """
+    from connectors.es_client import describe_error
+    from pipelines.cli import CommandError
     from schemas.index_setup import install
-    client = make_client(es_url, api_key)
+    client = target.client()
     try:
-        install(client, prefix)
+        install(client, target.index_prefix)
+    except Exception as error:  # noqa: BLE001 - transport and API errors: one line, no trace
+        raise CommandError(f"cannot install the indices: {describe_error(error, target)}",
+                           exit_code=1) from error
     finally:
         client.close()
 
@@ -107,12 +114,12 @@ def main(argv: list[str]) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from pipelines import streaming
-    from pipelines.options import resolved
+    from pipelines.options import es_target, resolved
 
     options = PipelineOptions(runner_args(beam_args) + argv_of(known))
     opts = resolved(options)
     if not opts.no_setup:
-        install_indices(opts.es_url, opts.es_api_key, opts.index_prefix)
+        install_indices(es_target(options))
     pipeline = beam.Pipeline(options=options)
     try:
         streaming.build_streaming_pipeline(pipeline, options)

@@ -14,7 +14,7 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 
-from connectors.es_client import make_client, resolve_es_url
+from connectors.es_client import add_es_arguments, describe_error, es_target_from_args
 from schemas.indices import DEFAULT_PREFIX, alias
 from schemas.records import DefectionEvent
 
@@ -100,26 +100,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--since", help="only incidents on or after this date (YYYY-MM-DD)")
     parser.add_argument("--size", type=int, default=20, help="at most N events (default 20)")
     parser.add_argument("--json", action="store_true", help="one event JSON per line")
-    parser.add_argument("--es-url", help="Elasticsearch URL (env DEFWATCH_ES_URL)")
-    parser.add_argument("--es-api-key", help="API key (env DEFWATCH_ES_API_KEY)")
-    parser.add_argument("--index-prefix", default=DEFAULT_PREFIX,
-                        help="index/alias name prefix (default %(default)s)")
+    add_es_arguments(parser)
     return parser
 
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    client = make_client(args.es_url, args.es_api_key)
+    target = es_target_from_args(args)
+    client = target.client()
     try:
         events = search_events(client, args.query, actor=args.actor,
                                governorate=args.governorate, since=args.since,
-                               size=args.size, prefix=args.index_prefix)
+                               size=args.size, prefix=target.index_prefix)
     except NotFoundError:
-        print(f"defwatch search: no index {alias('events', args.index_prefix)!r} at "
-              f"{resolve_es_url(args.es_url)}; run `defwatch setup` first", file=sys.stderr)
+        print(f"defwatch search: no index {alias('events', target.index_prefix)!r} at "
+              f"{target.display}; run `defwatch setup` first", file=sys.stderr)
         return 1
     except (ApiError, TransportError) as error:
-        print(f"defwatch search: {error}", file=sys.stderr)
+        print(f"defwatch search: {describe_error(error, target)}", file=sys.stderr)
         return 1
     finally:
         client.close()

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import requests
 
-from connectors.es_client import make_client, resolve_es_url
+from connectors.es_client import add_es_arguments, describe_error, es_target_from_args
 from schemas import index_setup
-from schemas.indices import DEFAULT_PREFIX
 
 SAVED_OBJECTS = Path(__file__).resolve().parent.parent / "deploy" / "kibana" / \
     "saved_objects.ndjson"
@@ -26,10 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="defwatch setup",
         description="Install the index templates, versioned indices and aliases "
                     "(and the Kibana data view, search and dashboard with --kibana-url).")
-    parser.add_argument("--es-url", help="Elasticsearch URL (env DEFWATCH_ES_URL)")
-    parser.add_argument("--es-api-key", help="API key (env DEFWATCH_ES_API_KEY)")
-    parser.add_argument("--index-prefix", default=DEFAULT_PREFIX,
-                        help="index/alias name prefix (default %(default)s)")
+    add_es_arguments(parser)
     parser.add_argument("--kibana-url", default=os.environ.get("DEFWATCH_KIBANA_URL"),
                         help="Kibana base URL to import saved objects into "
                              "(env DEFWATCH_KIBANA_URL)")
@@ -59,11 +55,12 @@ def import_saved_objects(kibana_url: str, api_key: str | None = None,
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    client = make_client(args.es_url, args.es_api_key)
+    target = es_target_from_args(args)
+    client = target.client()
     try:
-        report = index_setup.install(client, prefix=args.index_prefix)
+        report = index_setup.install(client, prefix=target.index_prefix)
     except Exception as error:  # noqa: BLE001 - one clear line for any transport/API error
-        print(f"defwatch setup: could not install into {resolve_es_url(args.es_url)}: {error}",
+        print(f"defwatch setup: could not install the indices: {describe_error(error, target)}",
               file=sys.stderr)
         return 1
     finally:
@@ -80,8 +77,7 @@ def main(argv: list[str]) -> int:
     if args.kibana_url:
         try:
             result = import_saved_objects(args.kibana_url, args.kibana_api_key or
-                                          args.es_api_key or
-                                          os.environ.get("DEFWATCH_ES_API_KEY"))
+                                          target.api_key)
         except (requests.RequestException, RuntimeError) as error:
             print(f"defwatch setup: Kibana import failed: {error}", file=sys.stderr)
             return 1

@@ -36,7 +36,7 @@ from connectors.feed_registry import load_feeds
 from connectors.feeds import PollFeeds
 from connectors.http_fetch import FetchSettings
 from connectors.state_store import ElasticsearchCursorStore
-from pipelines.options import resolved
+from pipelines.options import es_target, resolved
 from schemas.records import DEAD_LETTER, Article, FeedConfig
 from transforms.article_dedup import DeduplicateArticles
 from transforms.event_dedup import DeduplicateEvents
@@ -101,26 +101,23 @@ def build_article_steps(articles, options: PipelineOptions, dead_letters: list):
     Shared by the streaming and the backfill pipelines. Returns the written ``EventChange``s.
     """
     opts = resolved(options)
-    es = {"es_url": opts.es_url, "api_key": opts.es_api_key}
+    target = es_target(options)
     unique = articles | "DeduplicateArticles" >> DeduplicateArticles(
         decision_delay_seconds=opts.article_decision_delay)
     unique_main = _main(unique, dead_letters)
     stored = unique_main | "WriteArticles" >> WriteToElasticsearch(
-        opts.es_url, functools.partial(article_doc, prefix=opts.index_prefix),
-        api_key=opts.es_api_key, index_prefix=opts.index_prefix)
+        target, functools.partial(article_doc, prefix=target.index_prefix))
     dead_letters.append(stored[DEAD_LETTER])
     canonical = unique_main | "CanonicalOnly" >> beam.Filter(_not_duplicate)
     events = _main(canonical | "ExtractDefectionEvents" >> ExtractDefectionEvents(),
                    dead_letters)
     dedup_settings = {"window_days": opts.dedup_window_days}
     changes = _main(events | "DeduplicateEvents" >> DeduplicateEvents(
-        dedup_settings, EventStoreFactory(opts.es_url, opts.es_api_key, opts.index_prefix,
-                                          dedup_settings)), dead_letters)
-    written = _main(changes | "WriteEvents" >> WriteEvents(
-        opts.es_url, opts.es_api_key, opts.index_prefix, dedup_settings), dead_letters)
-    _main(written | "SendAlerts" >> SendAlerts(
-        alert_channels(opts), es["es_url"], es["api_key"], opts.index_prefix, opts.kibana_url),
-        dead_letters)
+        dedup_settings, EventStoreFactory(target, settings=dedup_settings)), dead_letters)
+    written = _main(changes | "WriteEvents" >> WriteEvents(target, settings=dedup_settings),
+                    dead_letters)
+    _main(written | "SendAlerts" >> SendAlerts(alert_channels(opts), target,
+                                               kibana_url=opts.kibana_url), dead_letters)
     return written
 
 
@@ -139,13 +136,12 @@ def _count_dead_letter(letter):
 
 def write_dead_letters(dead_letters: list, options: PipelineOptions):
     """Flatten every dead-letter output into ``<prefix>-deadletter``."""
-    opts = resolved(options)
+    target = es_target(options)
     pipeline = dead_letters[0].pipeline
     return (tuple(dead_letters) | "AllDeadLetters" >> beam.Flatten(pipeline=pipeline)
             | "CountDeadLetters" >> beam.Map(_count_dead_letter)
             | "WriteDeadLetters" >> WriteToElasticsearch(
-                opts.es_url, functools.partial(dead_letter_doc, prefix=opts.index_prefix),
-                api_key=opts.es_api_key, index_prefix=opts.index_prefix,
+                target, functools.partial(dead_letter_doc, prefix=target.index_prefix),
                 write_dead_letters=False))
 
 
@@ -171,8 +167,8 @@ def build_streaming_pipeline(p: beam.Pipeline, options: PipelineOptions,
     start = time.time() if start is None else start
     stop = start + opts.duration if opts.duration else MAX_TIMESTAMP
     fetch = fetch_settings(opts)
-    cursors = functools.partial(ElasticsearchCursorStore, opts.es_url, opts.es_api_key,
-                                opts.index_prefix)
+    target = es_target(options)
+    cursors = functools.partial(ElasticsearchCursorStore, target)
     dead_letters: list = []
     ticks = p | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop,
                                           fire_interval=opts.tick_interval)
@@ -181,9 +177,8 @@ def build_streaming_pipeline(p: beam.Pipeline, options: PipelineOptions,
         sweep = (ticks
                  | "AlertSweepDue" >> beam.Filter(_sweep_due, start, opts.tick_interval,
                                                   opts.alert_retry_interval)
-                 | "RetryFailedAlerts" >> RetryFailedAlerts(
-                     channels, opts.es_url, opts.es_api_key, opts.index_prefix,
-                     opts.kibana_url))
+                 | "RetryFailedAlerts" >> RetryFailedAlerts(channels, target,
+                                                            kibana_url=opts.kibana_url))
         dead_letters.append(sweep[DEAD_LETTER])
     due = (ticks
            | "FeedsDue" >> beam.ParDo(_FeedsDue(feeds, start, opts.tick_interval,
