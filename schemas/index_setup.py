@@ -94,12 +94,37 @@ def _install_template(client: Elasticsearch, name: str, body: dict[str, Any]) ->
     return outcome
 
 
-def _install_index(client: Elasticsearch, index: str, alias_name: str) -> str:
-    """Create ``index`` with ``alias_name`` as its write alias (or repair a missing alias)."""
+def _added_fields(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """The ``properties`` of ``wanted`` that ``current`` lacks (objects walked into)."""
+    added: dict[str, Any] = {}
+    have = current.get("properties", {})
+    for name, spec in wanted.get("properties", {}).items():
+        if name not in have:
+            added[name] = spec
+        elif "properties" in spec:
+            inner = _added_fields(have[name], spec)
+            if inner:
+                added[name] = {"properties": inner}
+    return added
+
+
+def _install_index(client: Elasticsearch, index: str, alias_name: str,
+                   mappings: dict[str, Any] | None = None) -> str:
+    """Create ``index`` with ``alias_name`` as its write alias (or repair a missing alias).
+
+    An existing index gets the fields of ``mappings`` it lacks (a field added to the template:
+    adding is allowed in place; any other change needs a new index version).
+    """
     if client.indices.exists(index=index):
         aliases = client.indices.get_alias(index=index)[index]["aliases"]
+        added = None
+        if mappings is not None:
+            current = client.indices.get_mapping(index=index)[index]["mappings"]
+            added = _added_fields(current, mappings)
+            if added:
+                client.indices.put_mapping(index=index, properties=added)
         if aliases.get(alias_name, {}).get("is_write_index"):
-            return "unchanged"
+            return "mapping_updated" if added else "unchanged"
         client.indices.update_aliases(actions=[
             {"add": {"index": index, "alias": alias_name, "is_write_index": True}}])
         return "alias_added"
@@ -119,10 +144,11 @@ def install(client: Elasticsearch, prefix: str = DEFAULT_PREFIX,
     report: dict[str, Any] = {"analysis": analysis, "templates": {}, "indices": {}}
     for kind in KINDS:
         name = alias(kind, prefix)
-        report["templates"][name] = _install_template(
-            client, name, template_body(kind, prefix, analysis))
+        body = template_body(kind, prefix, analysis)
+        report["templates"][name] = _install_template(client, name, body)
         index = index_name(kind, prefix)
-        report["indices"][index] = _install_index(client, index, name)
+        report["indices"][index] = _install_index(client, index, name,
+                                                  body["template"]["mappings"])
     report["changed"] = any(
         outcome != "unchanged"
         for group in ("templates", "indices") for outcome in report[group].values())

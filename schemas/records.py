@@ -15,6 +15,9 @@ from typing import Any
 DEAD_LETTER = "dead_letter"  # tag of the dead-letter output of every DoFn that can fail
 
 COUNT_QUALIFIERS = ("exact", "at_least", "approx", "none")
+SIDES = ("regime", "iran_backed", "russian_backed", "sdf", "sna", "hts", "opposition", "isis",
+         "tribal", "other")
+DATE_PRECISIONS = ("day", "week", "month", "year", "unknown")
 
 
 def utc_now_iso() -> str:
@@ -121,6 +124,7 @@ class Actor(_Record):
     name_en: str | None = None
     parent_ar: str | None = None
     parent_id: str | None = None
+    side: str | None = None  # one of SIDES
 
 
 @dataclass

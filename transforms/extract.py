@@ -20,7 +20,6 @@ import yaml
 
 from schemas.records import (
     Actor,
-    DateRange,
     DefectionEvent,
     Destination,
     Document,
@@ -36,6 +35,7 @@ from transforms import attributes
 from transforms.actors import ActorInfo, ActorMention
 from transforms.arabic_fold import fold, fold_word
 from transforms.destinations import destination_spans
+from transforms.incident_date import incident_date
 from transforms.mentions import (
     Count,
     PlaceRef,
@@ -839,12 +839,9 @@ def _to_event(doc: Document, cand: _Candidate) -> DefectionEvent:
     location = _location(cand)
     destination = cand.destination if cand.destination and cand.destination.id != "unknown" \
         else None
-    date = DateRange()
-    if cand.time is not None:
-        date = DateRange(start=cand.time.date_start, end=cand.time.date_end,
-                         text_ar=cand.time.text, precision=cand.time.precision or (
-                             None if cand.time.date_start else "unknown"))
     first = cand.evidence[0]
+    date = incident_date(doc.text or "", [(s.start, s.end) for s in cand.evidence],
+                         doc.published)
     evidence = [Evidence(doc_id=doc.doc_id, text=s.text, start=s.start, end=s.end, url=doc.url)
                 for s in cand.evidence if s.paragraph >= 0]
     seen = doc.published or utc_now_iso()

@@ -3,8 +3,11 @@
 ``find_time_expressions(text, published)`` finds month names (Levantine and standard, with an
 optional day, year, modifier such as مطلع/منتصف/أواخر and relative word الجاري/الماضي),
 "الشهر الجاري"/"العام الماضي", numeric dates, years, weekdays with فجر/مساء/ليلة, أمس/اليوم,
-"قبل أيام/قبل 3 أشهر" and seasons. Each ``TimeMention`` holds original-text offsets, the date
-range as ``YYYY-MM-DD`` strings and its precision (day, week, month, season, year, unknown).
+"قبل أيام/قبل 3 أشهر", hours ("خلال الـ 72 ساعة الماضية"), named periods ("بداية الثورة
+السورية") and seasons. Adjacent expressions that name one moment ("اليوم الأحد 18 يناير 2026",
+"أمس الاثنين") are one mention, dated by its most telling part (a written date before a weekday
+before أمس/اليوم). Each ``TimeMention`` holds original-text offsets, the date range as
+``YYYY-MM-DD`` strings, its precision (day, week, month, season, year, unknown) and its kind.
 Without a publish date, expressions that need it keep their text with no dates and precision
 ``unknown``; absolute dates with a year still resolve. Names live in ``data/months.yaml``.
 """
@@ -41,6 +44,8 @@ class TimeMention:
     date_start: str | None
     date_end: str | None
     precision: str
+    kind: str = ""  # month, unit, numeric, weekday, days_back, relative, hours, era, … ("+"
+    # joins the kinds of a compound, the dating part first: "weekday+days_back")
 
 
 def _load(name: str) -> dict:
@@ -76,6 +81,10 @@ COUNT_UNITS = {normalize(k): int(v) for k, v in _DATA["count_units"].items()}
 SEASONS = {normalize(n): tuple(spec["months"]) for spec in _DATA["seasons"].values()
            for n in spec["names"]}
 ORDINALS = _inverse(_DATA["day_ordinals"])
+ERAS = {normalize(name): (dt.date.fromisoformat(str(era["start"])),
+                          dt.date.fromisoformat(str(era["end"])), era["precision"])
+        for era in _DATA["eras"] for name in era["names"]}
+HOURS = _DATA["hours"]
 
 MONTH_ALT = _alt(MONTHS)
 PART_ALT = _alt(PARTS)
@@ -112,6 +121,12 @@ RELATIVE_EXPR = re.compile(START + r"(?P<phrase>" + _alt(RELATIVE_DAYS) + r")(?!
 COUNT_AGO_EXPR = re.compile(
     START + r"(?:قبل|منذ)\s+(?:(?:نحو|حوالي|قرابه)\s+)?(?P<n>\d{1,3}|[^\W\d_]+(?:\s+و?[^\W\d_]+)?)"
     r"\s+(?P<unit>" + _alt(COUNT_UNITS) + r")(?!\w)")
+HOURS_EXPR = re.compile(
+    START + r"(?P<before>" + _alt(HOURS["before"]) + r")\s+(?:ال\s*)?(?:(?P<n>\d{1,3})\s*)?"
+    r"(?P<unit>" + _alt(HOURS["units"]) + r")(?:\s+(?P<after>" + _alt(HOURS["after"])
+    + r"))?(?!\w)")
+ERA_EXPR = re.compile(START + r"(?P<era>" + _alt(ERAS) + r")(?!\w)")
+NOT_ERA_BEFORE = re.compile(r"(?<!\w)(?:منذ|بعد|قبل|حتي|مع)\s*$")
 SEASON_EXPR = re.compile(
     START + r"(?:(?P<part>" + PART_ALT + r")\s+)?(?P<fasl>فصل\s+)?(?P<season>" + _alt(SEASONS)
     + r")(?:\s+(?:(?:من\s+)?(?:عام\s+|العام\s+)?(?P<year>" + YEAR_RE + r")|(?P<rel>" + REL_ALT
@@ -257,8 +272,8 @@ def _resolve_days_back(m: re.Match, pub: dt.date | None) -> Range | None:
 
 
 def _precision_of_width(days: int) -> str:
-    """Precision of a range ``days`` wide."""
-    if days == 0:
+    """Precision of a range ``days`` wide (a night spans two dates: still a day)."""
+    if days <= 1:
         return DAY
     if days <= 14:
         return WEEK
@@ -286,6 +301,19 @@ def _resolve_count_ago(m: re.Match, pub: dt.date | None) -> Range | None:
     slack = dt.timedelta(days=unit // 2)
     precision = {1: DAY, 7: WEEK, 30: MONTH}.get(unit, YEAR)
     return center - slack, center + slack, precision
+
+
+def _resolve_hours(m: re.Match, pub: dt.date | None) -> Range | None:
+    """خلال الـ 72 ساعة الماضية، قبل ساعات: whole days back from the publish date."""
+    if pub is None:
+        return None
+    days = -(-int(m["n"]) // 24) if m["n"] else 1
+    return pub - dt.timedelta(days=days), pub, _precision_of_width(days)
+
+
+def _resolve_era(m: re.Match, pub: dt.date | None) -> Range | None:
+    """A named period with fixed dates (بداية الثورة السورية)."""
+    return ERAS[" ".join(m["era"].split())]
 
 
 def _resolve_season(m: re.Match, pub: dt.date | None) -> Range | None:
@@ -320,6 +348,10 @@ def _needs_context(m: re.Match, norm: str, kind: str) -> bool:
         return _resolve_numeric(m, None) is None
     if kind == "season":
         return not (m["fasl"] or m["year"] or m["rel"])
+    if kind == "hours":  # "خلال 24 ساعة" (a deadline) is no date; "خلال الـ 24 ساعة الماضية" is
+        return " ".join(m["before"].split()) not in ("قبل", "منذ") and not m["after"]
+    if kind == "era":
+        return bool(NOT_ERA_BEFORE.search(norm, max(0, m.start() - 8), m.start()))
     if kind == "weekday" and m["wd"] == "الاثنين" and not m["dpart"]:
         before = norm[:m.start()].split()[-1:]
         return bool(before) and before[0] in DUAL_FORMS or bool(before) and (
@@ -337,7 +369,34 @@ MATCHERS = (
     ("relative", RELATIVE_EXPR, _resolve_relative),
     ("count_ago", COUNT_AGO_EXPR, _resolve_count_ago),
     ("season", SEASON_EXPR, _resolve_season),
+    ("hours", HOURS_EXPR, _resolve_hours),
+    ("era", ERA_EXPR, _resolve_era),
 )
+# Which part dates a compound expression ("اليوم الأحد 18 يناير 2026"): lower ranks first.
+KIND_RANK = {"numeric": 0, "month": 1, "weekday": 2, "days_back": 3, "unit": 4, "count_ago": 5,
+             "relative": 6, "hours": 6, "year": 7, "season": 8, "era": 9}
+JOINER = re.compile(r"[\s،,/()\-]*")  # what may stand between two parts of one expression
+
+
+def _merge(parts: list[TimeMention], text: str) -> TimeMention:
+    """One mention of adjacent parts, dated by its best-ranked resolved part."""
+    resolved = [p for p in parts if p.date_start] or parts
+    best = min(resolved, key=lambda p: KIND_RANK.get(p.kind, 10))
+    start, end = parts[0].start, parts[-1].end
+    kinds = [best.kind, *dict.fromkeys(p.kind for p in parts if p is not best)]
+    return TimeMention(text[start:end], start, end, best.date_start, best.date_end,
+                       best.precision, "+".join(kinds))
+
+
+def _join_adjacent(found: list[TimeMention], text: str) -> list[TimeMention]:
+    """Mentions with only spaces or punctuation between them joined into one."""
+    groups: list[list[TimeMention]] = []
+    for mention in found:
+        if groups and JOINER.fullmatch(text, groups[-1][-1].end, mention.start):
+            groups[-1].append(mention)
+        else:
+            groups.append([mention])
+    return [group[0] if len(group) == 1 else _merge(group, text) for group in groups]
 
 
 def find_time_expressions(text: str, published: dt.date | None) -> list[TimeMention]:
@@ -352,19 +411,19 @@ def find_time_expressions(text: str, published: dt.date | None) -> list[TimeMent
                 continue
             if kind == "count_ago" and parse_number_words(m["n"]) is None:
                 continue
-            candidates.append((m.start(), -m.end(), m, resolve))
+            candidates.append((m.start(), -m.end(), m, resolve, kind))
     candidates.sort(key=lambda c: (c[0], c[1]))
     found, taken_until = [], -1
-    for start, neg_end, m, resolve in candidates:
+    for start, neg_end, m, resolve, kind in candidates:
         if start < taken_until:
             continue
         taken_until = -neg_end
         resolved = resolve(m, published)
         s, e = index[start], index[-neg_end]
         if resolved is None:
-            found.append(TimeMention(text[s:e], s, e, None, None, UNKNOWN))
+            found.append(TimeMention(text[s:e], s, e, None, None, UNKNOWN, kind))
         else:
             low, high, precision = resolved
             found.append(TimeMention(text[s:e], s, e, low.isoformat(), high.isoformat(),
-                                     precision))
-    return found
+                                     precision, kind))
+    return _join_adjacent(found, text)

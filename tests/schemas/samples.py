@@ -23,7 +23,7 @@ def full_event() -> DefectionEvent:
     return DefectionEvent(
         event_id="ev-ndf-duwayr",
         actor=Actor(id="ndf", name_ar="الدفاع الوطني", name_en="National Defence Forces",
-                    parent_ar="قوات النظام", parent_id="regime"),
+                    parent_ar="قوات النظام", parent_id="regime", side="regime"),
         count=12, count_qualifier="exact", count_range=[12, 12],
         includes_commander=False, with_weapons=True,
         location=Location(name_ar="الدوير", area_ar="ريف البوكمال", governorate_ar="دير الزور",
@@ -50,7 +50,7 @@ def second_event() -> DefectionEvent:
     return DefectionEvent(
         event_id="ev-irgc-bukamal",
         actor=Actor(id="irgc", name_ar="الحرس الثوري الإيراني",
-                    name_en="Islamic Revolutionary Guard Corps"),
+                    name_en="Islamic Revolutionary Guard Corps", side="iran_backed"),
         count=7, count_qualifier="exact", includes_commander=True,
         location=Location(name_ar="البوكمال", governorate_ar="دير الزور", name_en="Abu Kamal",
                           geo=GeoPoint(lat=34.4536, lon=40.9367), precision="city"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from schemas.records import DefectionEvent
+from schemas.records import DATE_PRECISIONS, SIDES, DefectionEvent
 from tests.schemas.samples import full_event, second_event
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" / "event.schema.json")
@@ -49,3 +49,10 @@ def test_an_event_without_its_id_is_rejected():
     document = full_event().to_dict()
     del document["event_id"]
     assert _errors(document) == ["'event_id' is a required property"]
+
+
+def test_schema_and_records_agree_on_sides_and_date_precisions():
+    defs = SCHEMA["$defs"]
+    assert tuple(defs["actor"]["properties"]["side"]["enum"]) == SIDES
+    assert tuple(defs["date"]["properties"]["precision"]["enum"]) == DATE_PRECISIONS
+    assert _errors({**full_event().to_dict(), "actor": {"side": "army"}})

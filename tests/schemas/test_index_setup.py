@@ -134,3 +134,20 @@ def test_arabic_search_finds_the_event_by_another_word_form(es_client, es_prefix
     by_actor = es_client.search(index=index, size=0, aggs={
         "actors": {"terms": {"field": "actor.name_ar.keyword"}}})
     assert by_actor["aggregations"]["actors"]["buckets"][0]["key"] == "الدفاع الوطني"
+
+
+def test_fields_a_new_template_adds_reach_the_existing_index(es_client, es_bare_prefix):
+    """An index made before ``actor.side`` existed gets the field when setup runs again."""
+    body = index_setup.template_body("events", es_bare_prefix, "core")
+    mappings = body["template"]["mappings"]
+    del mappings["properties"]["actor"]["properties"]["side"]
+    index = index_setup.index_name("events", es_bare_prefix)
+    es_client.indices.create(index=index, settings=body["template"]["settings"],
+                             mappings=mappings,
+                             aliases={f"{es_bare_prefix}-events": {"is_write_index": True}})
+    report = index_setup.install(es_client, prefix=es_bare_prefix, analysis="core")
+    assert report["indices"][index] == "mapping_updated"
+    actor = es_client.indices.get_mapping(index=index)[index]["mappings"]["properties"]["actor"]
+    assert actor["properties"]["side"] == {"type": "keyword"}
+    assert index_setup.install(es_client, prefix=es_bare_prefix,
+                               analysis="core")["indices"][index] == "unchanged"
