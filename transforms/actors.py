@@ -1,7 +1,8 @@
 """Armed groups and sides of the Syrian war, found in folded Arabic text.
 
 The groups are data (``data/actors.yaml``): id, canonical Arabic and English names, aliases and
-spelling variants, parent force. ``find_actors`` returns every mention in a folded text,
+spelling variants, parent force, side (regime, iran_backed, russian_backed, sdf, sna, hts,
+opposition, isis, tribal, other). ``find_actors`` returns every mention in a folded text,
 longest alias first; numbered divisions that are not listed (الفرقة العاشرة، الفرقة 11) are
 recognised by pattern and hang under the regime army.
 """
@@ -40,6 +41,7 @@ class ActorInfo:
     parent: str | None = None
     kind: str = "group"
     generic: bool = False  # an umbrella name (the Iran-backed militias), never a unit
+    side: str | None = None  # the event's actor.side: regime, iran_backed, … other
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def table() -> _Table:
     by_id, alias_to_id = {}, {}
     for item in data["actors"]:
         info = ActorInfo(item["id"], item["name_ar"], item.get("name_en"), item.get("parent"),
-                         item.get("kind", "group"), bool(item.get("generic")))
+                         item.get("kind", "group"), bool(item.get("generic")), item.get("side"))
         by_id[info.id] = info
         for alias in [item["name_ar"], *item.get("aliases", [])]:
             folded = fold_word(re.sub(r"\(.*?\)", "", alias))
@@ -105,7 +107,7 @@ def get(actor_id: str | None) -> ActorInfo | None:
         number = int(actor_id.split("_")[1])
         ordinal = ORDINAL_NAMES.get(number, str(number))
         return ActorInfo(actor_id, f"الفرقة {ordinal} (الفرقة {number})".replace("ه ", "ة "),
-                         f"Division {number}", "regime")
+                         f"Division {number}", "regime", side="regime")
     return found
 
 

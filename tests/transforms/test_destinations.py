@@ -1,4 +1,9 @@
 """Destination phrases: groups and sides from the table, places, free text."""
+from pathlib import Path
+
+import yaml
+
+from transforms import actors
 from transforms.arabic_fold import fold
 from transforms.destinations import destination_spans
 
@@ -68,3 +73,28 @@ def test_possessive_areas_point_to_the_subject_or_to_nothing():
     assert dest.id == "sdf"
     [dest] = dests("وصل المنشقون إلى مناطقهم بعد رحلة طويلة")
     assert dest.id == "unknown"
+
+
+def test_named_areas_of_control_and_foreign_forces():
+    [dest] = dests("فرّوا إلى مناطق نبع السلام شمال الحسكة")
+    assert (dest.id, dest.name_ar) == ("peace_spring_area", "منطقة نبع السلام")
+    [dest] = dests("هربوا إلى منطقة درع الفرات")
+    assert dest.id == "euphrates_shield_area"
+    [dest] = dests("وسلّموا أنفسهم للقوات الأمريكية في قاعدة التنف")
+    assert dest.id == "us_forces"
+    [dest] = dests("فرّ الضابط إلى إقليم كردستان العراق")
+    assert dest.id == "kurdistan_region"
+    [dest] = dests("انشقوا وتوجهوا إلى مناطق الإدارة الذاتية")
+    assert dest.id == "sdf"
+    [dest] = dests("انشق وانضم إلى الهيئة")
+    assert (dest.id, dest.name_ar) == ("hts", "الهيئة")
+
+
+def test_destination_word_lists_name_known_actors():
+    data = yaml.safe_load((Path(actors.__file__).parent / "data" / "destinations.yaml").read_text(
+        encoding="utf-8"))
+    for section in ("generic_sides", "nationalities", "areas"):
+        assert data[section], section
+        for name, actor_id in data[section].items():
+            info = actors.get(actor_id)
+            assert info is not None and info.side, (section, name, actor_id)
