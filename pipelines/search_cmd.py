@@ -1,117 +1,156 @@
-"""``defwatch search QUERY``: search defection events from the terminal.
+"""``defwatch search [WORDS] [filters]``: search defection events from the terminal.
 
-The query runs as a ``multi_match`` over the Arabic-analysed text fields (evidence, actor,
-places, destination, date text) and the English names, so ``انشقاق الدفاع الوطني``,
-``الإنشقاقات`` and ``National Defence`` all work. Filters narrow by actor id, governorate and
-date. Output is a table (one line per event) or, with ``--json``, one event JSON per line.
+Words run as a ``multi_match`` over the Arabic-analysed text fields (evidence, actor, places,
+destination, date text) and the English names, so ``انشقاق الدفاع الوطني``, ``الإنشقاقات`` and
+``National Defence`` all work. Filters (``pipelines/event_query.py``) narrow by the incident's
+date, actor (name or id), side, place, governorate, destination, count, outlet, weapons,
+commanders and distance from a point. Output (``pipelines/event_export.py``) is a table, JSON
+Lines, CSV or GeoJSON, on stdout or into ``-o FILE``.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import datetime as dt
 import sys
-from typing import Any
+from typing import IO
 
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
 from connectors.es_client import add_es_arguments, describe_error, es_target_from_args
+from pipelines import event_export
+from pipelines.event_query import (
+    SORTS,
+    EventFilter,
+    QueryError,
+    build_query,
+    build_sort,
+    parse_point,
+    parse_when,
+)
 from schemas.indices import DEFAULT_PREFIX, alias
-from schemas.records import DefectionEvent
+from schemas.records import SIDES, DefectionEvent
 
-TEXT_FIELDS = [
-    "evidence.text", "actor.name_ar^3", "actor.parent_ar", "actor.name_en^3", "actor.id^3",
-    "location.name_ar^2", "location.area_ar", "location.governorate_ar", "location.name_en^2",
-    "destination.name_ar", "destination.name_en", "destination.id", "date.text_ar", "reasons",
-]
-COUNT_SIGNS = {"exact": "", "at_least": "≥", "approx": "~"}
-COLUMNS = ("date", "actor", "count", "place", "governorate", "src", "evidence")
-EVIDENCE_WIDTH = 70
+EXAMPLES = """examples:
+  defwatch search "الدفاع الوطني" --since 3m
+  defwatch search --actor "جيش الأحرار" --until 2021-06 --sort count
+  defwatch search --side iran_backed --governorate "دير الزور" --min-count 5 --with-weapons
+  defwatch search --near 34.45,40.92 --radius 30 --format geojson -o bukamal.geojson
+  defwatch search --since 2024-01-01 --all --format csv -o events.csv
 
-
-def build_query(text: str | None, actor: str | None = None, governorate: str | None = None,
-                since: str | None = None) -> dict[str, Any]:
-    """The Elasticsearch query for the search words and filters."""
-    must: list[dict] = []
-    if text and text.strip():
-        must.append({"multi_match": {"query": text, "fields": TEXT_FIELDS,
-                                     "type": "best_fields", "lenient": True}})
-    filters: list[dict] = []
-    if actor:
-        filters.append({"term": {"actor.id": actor}})
-    if governorate:
-        filters.append({"multi_match": {
-            "query": governorate, "operator": "and",
-            "fields": ["location.governorate_ar", "location.area_ar", "location.name_en"]}})
-    if since:
-        filters.append({"bool": {"minimum_should_match": 1, "should": [
-            {"range": {"date.start": {"gte": since}}},
-            {"bool": {"must_not": {"exists": {"field": "date.start"}},
-                      "filter": {"range": {"first_seen": {"gte": since}}}}},
-        ]}})
-    return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}
+Dates are the incidents' own (an incident counts when its date range overlaps the window;
+events whose date is unknown are left out of a dated search unless --undated asks for those
+first seen in the window). Ages count back from today: 7d, 2w, 3m, 1y.
+"""
 
 
-def search_events(client: Elasticsearch, text: str | None, *, actor: str | None = None,
-                  governorate: str | None = None, since: str | None = None, size: int = 20,
-                  prefix: str = DEFAULT_PREFIX) -> list[DefectionEvent]:
-    """The best-matching events (newest first when there are no search words)."""
-    sort = None if text and text.strip() else [
-        {"date.start": {"order": "desc", "missing": "_last", "unmapped_type": "date"}},
-        {"first_seen": {"order": "desc", "unmapped_type": "date"}}]
-    response = client.search(index=alias("events", prefix), size=size, sort=sort,
-                             query=build_query(text, actor, governorate, since))
-    return [DefectionEvent.from_dict(hit["_source"]) for hit in response["hits"]["hits"]]
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (and exit code 2)."""
 
-
-def first_sentence(event: DefectionEvent, width: int = EVIDENCE_WIDTH) -> str:
-    """The first evidence sentence on one line, shortened to ``width`` characters."""
-    text = " ".join(event.evidence[0].text.split()) if event.evidence else ""
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def table_row(event: DefectionEvent) -> tuple[str, ...]:
-    """The table cells of one event."""
-    count = "?" if event.count is None else \
-        f"{COUNT_SIGNS.get(event.count_qualifier, '')}{event.count}"
-    date = event.date.start or (event.first_seen or "")[:10]
-    place = event.location.name_ar or event.location.name_en or ""
-    return (date, event.actor.id or event.actor.name_ar or event.actor.name_en or "?",
-            count, place, event.location.governorate_ar or "", str(event.corroboration),
-            first_sentence(event))
-
-
-def format_table(events: list[DefectionEvent]) -> str:
-    """A fixed-width table of ``events`` with a header line."""
-    rows = [COLUMNS, *(table_row(e) for e in events)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
-    return "\n".join(
-        "  ".join([*(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True)),
-                   row[-1]]).rstrip()
-        for row in rows)
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="defwatch search",
-                                     description="Search defection events (Arabic or English).")
+    parser = _Parser(prog="defwatch search", epilog=EXAMPLES,
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     description="Search defection events (Arabic or English words and "
+                                 "filters).")
     parser.add_argument("query", nargs="?", default="",
-                        help="search words; empty lists the newest events")
-    parser.add_argument("--actor", help="actor id, e.g. ndf, irgc, sdf")
-    parser.add_argument("--governorate", help="governorate (Arabic or English), e.g. دير الزور")
-    parser.add_argument("--since", help="only incidents on or after this date (YYYY-MM-DD)")
-    parser.add_argument("--size", type=int, default=20, help="at most N events (default 20)")
-    parser.add_argument("--json", action="store_true", help="one event JSON per line")
+                        help="search words; none lists the newest incidents")
+    when = parser.add_argument_group("when")
+    when.add_argument("--since", help="incidents on or after: YYYY-MM-DD, YYYY-MM, YYYY or "
+                                      "an age (7d, 2w, 3m, 1y)")
+    when.add_argument("--until", help="incidents on or before (same forms; a month or year "
+                                      "means its last day)")
+    when.add_argument("--undated", action="store_true",
+                      help="also incidents of unknown date first seen in the window")
+    who = parser.add_argument_group("who and where")
+    who.add_argument("--actor", help="group by name or id, e.g. 'الدفاع الوطني', ndf, "
+                                     "'National Defence' (its units match too)")
+    who.add_argument("--side", choices=SIDES, help="the actor's side")
+    who.add_argument("--place", help="place, area or gazetteer id, e.g. الميادين")
+    who.add_argument("--governorate", help="governorate, e.g. 'دير الزور'")
+    who.add_argument("--destination", help="where they went, e.g. قسد, sdf, تركيا")
+    who.add_argument("--near", metavar="LAT,LON", help="around a point (with --radius)")
+    who.add_argument("--radius", type=float, metavar="KM",
+                     help="kilometres around --near (default 25)")
+    what = parser.add_argument_group("what")
+    what.add_argument("--min-count", type=int, metavar="N", help="at least N defectors")
+    what.add_argument("--outlet", help="reported by this outlet (name or domain)")
+    what.add_argument("--with-weapons", action="store_true", help="left with their weapons")
+    what.add_argument("--commander", action="store_true", help="a commander among them")
+    out = parser.add_argument_group("output")
+    out.add_argument("--sort", choices=SORTS,
+                     help="newest incident first (default without words), most defectors "
+                          "or most sources; with words the default is relevance")
+    out.add_argument("--format", choices=event_export.FORMATS, default="table",
+                     help="table (default), jsonl, csv or geojson")
+    out.add_argument("--json", action="store_true", help="same as --format jsonl")
+    out.add_argument("--size", type=int, default=20, help="at most N events (default 20)")
+    out.add_argument("--all", action="store_true", help="every matching event (exports)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     add_es_arguments(parser)
     return parser
 
 
+def event_filter(args: argparse.Namespace, today: dt.date) -> EventFilter:
+    """The filter of the parsed arguments (QueryError on a bad value)."""
+    return EventFilter(
+        text=args.query or None,
+        since=parse_when(args.since, today) if args.since else None,
+        until=parse_when(args.until, today, end=True) if args.until else None,
+        actor=args.actor, side=args.side, place=args.place, governorate=args.governorate,
+        destination=args.destination, min_count=args.min_count, outlet=args.outlet,
+        with_weapons=args.with_weapons, commander=args.commander,
+        near=parse_point(args.near) if args.near else None, radius_km=args.radius,
+        undated_seen=args.undated,
+    ).validate()
+
+
+def search_events(client: Elasticsearch, query: EventFilter, *, sort: str | None = None,
+                  size: int | None = 20, prefix: str = DEFAULT_PREFIX) -> list[DefectionEvent]:
+    """The matching events, best or newest first (``size=None``: all of them)."""
+    body_query = build_query(query)
+    order = build_sort(sort, bool(query.text and query.text.strip()))
+    index = alias("events", prefix)
+    if size is None:
+        hits = helpers.scan(client, index=index, query={"query": body_query,
+                                                         "sort": order or ["_score"]},
+                            preserve_order=True, size=500)
+        return [DefectionEvent.from_dict(hit["_source"]) for hit in hits]
+    response = client.search(index=index, size=size, sort=order, query=body_query)
+    return [DefectionEvent.from_dict(hit["_source"]) for hit in response["hits"]["hits"]]
+
+
+def _write(events: list[DefectionEvent], fmt: str, path: str | None) -> None:
+    """Events in ``fmt`` to ``path`` (CSV files get a BOM so spreadsheets read UTF-8)."""
+    writer = event_export.WRITERS[fmt]
+    if not path or path == "-":
+        writer(events, sys.stdout)
+        return
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    handle: IO[str]
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        writer(events, handle)
+    print(f"wrote {len(events)} events to {path}", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    fmt = "jsonl" if args.json else args.format
+    if args.size <= 0:
+        parser.error(f"--size {args.size} must be at least 1 (use --all for every event)")
+    try:
+        query = event_filter(args, dt.date.today())
+    except QueryError as error:
+        parser.error(str(error))
     target = es_target_from_args(args)
     client = target.client()
     try:
-        events = search_events(client, args.query, actor=args.actor,
-                               governorate=args.governorate, since=args.since,
-                               size=args.size, prefix=target.index_prefix)
+        events = search_events(client, query, sort=args.sort,
+                               size=None if args.all else args.size,
+                               prefix=target.index_prefix)
     except NotFoundError:
         print(f"defwatch search: no index {alias('events', target.index_prefix)!r} at "
               f"{target.display}; run `defwatch setup` first", file=sys.stderr)
@@ -121,12 +160,11 @@ def main(argv: list[str]) -> int:
         return 1
     finally:
         client.close()
-    if args.json:
-        for event in events:
-            print(json.dumps(event.to_dict(), ensure_ascii=False))
-        return 0
-    if not events:
-        print("no events match")
-        return 0
-    print(format_table(events))
+    try:
+        _write(events, fmt, args.output)
+    except OSError as error:
+        print(f"defwatch search: cannot write {args.output}: {error.strerror}",
+              file=sys.stderr)
+        return 1
     return 0
+
