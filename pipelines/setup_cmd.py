@@ -1,20 +1,25 @@
 """``defwatch setup``: index templates, indices and aliases; Kibana objects with --kibana-url.
 
 Idempotent: a second run changes nothing and says so. Kibana saved objects
-(``deploy/kibana/saved_objects.ndjson``) go through Kibana's ``_import`` API with
-``overwrite=true``.
+(``deploy/kibana/saved_objects.ndjson``: data views, Lens panels, the map, saved searches and
+the dashboard) go through Kibana's ``_import`` API with ``overwrite=true``, with the data
+views pointed at this prefix's events alias and the map's basemap at ``--basemap-url``.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
 from connectors.es_client import add_es_arguments, describe_error, es_target_from_args
+from deploy.kibana.build_saved_objects import DEFAULT_BASEMAP, with_basemap
 from schemas import index_setup
+from schemas.indices import DEFAULT_PREFIX, alias
 
 SAVED_OBJECTS = Path(__file__).resolve().parent.parent / "deploy" / "kibana" / \
     "saved_objects.ndjson"
@@ -32,20 +37,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kibana-api-key", default=os.environ.get("DEFWATCH_KIBANA_API_KEY"),
                         help="API key for Kibana (env DEFWATCH_KIBANA_API_KEY; "
                              "defaults to --es-api-key)")
+    parser.add_argument("--basemap-url", default=os.environ.get("DEFWATCH_BASEMAP_URL"),
+                        help="raster tiles of the Kibana map, with {z}, {x} and {y} (env "
+                             f"DEFWATCH_BASEMAP_URL; default {DEFAULT_BASEMAP}): point it "
+                             "at your own tile server")
     return parser
 
 
+def check_basemap(url: str | None) -> str | None:
+    """``url`` when it is an http(s) tile template with {z}, {x} and {y}, else ValueError."""
+    if url is None:
+        return None
+    if urlsplit(url).scheme not in ("http", "https") or not all(
+            part in url for part in ("{z}", "{x}", "{y}")):
+        raise ValueError(f"--basemap-url {url!r} must be an http(s) URL with {{z}}, {{x}} and "
+                         "{y}, e.g. https://tiles.example.org/{z}/{x}/{y}.png")
+    return url
+
+
+def kibana_objects(prefix: str = DEFAULT_PREFIX, basemap_url: str | None = None,
+                   path: Path = SAVED_OBJECTS) -> bytes:
+    """The NDJSON to import: data views on ``prefix``'s events alias, the basemap filled in."""
+    lines = []
+    for line in with_basemap(path.read_text(encoding="utf-8"), basemap_url).splitlines():
+        obj = json.loads(line)
+        if obj["type"] == "index-pattern":
+            obj["attributes"]["title"] = alias("events", prefix)
+        lines.append(json.dumps(obj, ensure_ascii=False, sort_keys=True))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 def import_saved_objects(kibana_url: str, api_key: str | None = None,
-                         path: Path = SAVED_OBJECTS, timeout: float = 60.0) -> dict:
+                         payload: bytes | None = None, timeout: float = 60.0) -> dict:
     """POST the NDJSON saved objects to Kibana's ``_import`` API; return its JSON answer."""
     headers = {"kbn-xsrf": "defwatch"}
     if api_key:
         headers["Authorization"] = f"ApiKey {api_key}"
-    with open(path, "rb") as handle:
-        response = requests.post(
-            f"{kibana_url.rstrip('/')}/api/saved_objects/_import",
-            params={"overwrite": "true"}, headers=headers,
-            files={"file": (path.name, handle, "application/ndjson")}, timeout=timeout)
+    payload = kibana_objects() if payload is None else payload
+    response = requests.post(
+        f"{kibana_url.rstrip('/')}/api/saved_objects/_import",
+        params={"overwrite": "true"}, headers=headers,
+        files={"file": (SAVED_OBJECTS.name, payload, "application/ndjson")}, timeout=timeout)
     response.raise_for_status()
     result = response.json()
     if not result.get("success", False):
@@ -54,7 +86,12 @@ def import_saved_objects(kibana_url: str, api_key: str | None = None,
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        check_basemap(args.basemap_url)
+    except ValueError as error:
+        parser.error(str(error))
     target = es_target_from_args(args)
     client = target.client()
     try:
@@ -76,8 +113,9 @@ def main(argv: list[str]) -> int:
     print("changed" if report["changed"] else "nothing to do: everything already installed")
     if args.kibana_url:
         try:
-            result = import_saved_objects(args.kibana_url, args.kibana_api_key or
-                                          target.api_key)
+            result = import_saved_objects(
+                args.kibana_url, args.kibana_api_key or target.api_key,
+                kibana_objects(target.index_prefix, args.basemap_url))
         except (requests.RequestException, RuntimeError) as error:
             print(f"defwatch setup: Kibana import failed: {error}", file=sys.stderr)
             return 1

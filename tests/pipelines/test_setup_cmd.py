@@ -58,15 +58,36 @@ def test_installs_then_reports_nothing_to_do(capsys, es_url, es_client, es_bare_
 
 
 def test_imports_the_saved_objects_into_kibana(capsys, kibana, es_url, es_bare_prefix):
+    tiles = "https://tiles.internal.example/{z}/{x}/{y}.png"
     argv = ["--es-url", es_url, "--index-prefix", es_bare_prefix, "--kibana-url", kibana,
-            "--kibana-api-key", "k3y"]
+            "--kibana-api-key", "k3y", "--basemap-url", tiles]
     assert setup_cmd.main(argv) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "kibana: imported 6 saved objects"
     (request,) = _KibanaImport.requests
     assert request["path"] == "/api/saved_objects/_import?overwrite=true"
     assert request["xsrf"] and request["auth"] == "ApiKey k3y"
     assert request["type"].startswith("multipart/form-data")
-    assert setup_cmd.SAVED_OBJECTS.read_bytes() in request["body"]
+    payload = setup_cmd.kibana_objects(es_bare_prefix, tiles)
+    assert payload in request["body"]
+    objects = [json.loads(line) for line in payload.decode().splitlines()]
+    assert {o["attributes"]["title"] for o in objects if o["type"] == "index-pattern"} == {
+        f"{es_bare_prefix}-events"}
+    (mapping,) = [o for o in objects if o["type"] == "map"]
+    assert json.loads(mapping["attributes"]["layerListJSON"])[0]["sourceDescriptor"][
+        "urlTemplate"] == tiles
+
+
+def test_the_default_basemap_is_filled_in():
+    text = setup_cmd.kibana_objects().decode()
+    assert "DEFWATCH_BASEMAP_URL" not in text and "tile.openstreetmap.org/{z}/{x}/{y}" in text
+
+
+@pytest.mark.parametrize("url", ["tiles.example.org/{z}/{x}/{y}.png",
+                                 "https://tiles.example.org/tiles.png"])
+def test_a_basemap_url_without_tiles_is_bad_usage(capsys, url):
+    with pytest.raises(SystemExit) as stop:
+        setup_cmd.main(["--basemap-url", url])
+    assert stop.value.code == 2 and "--basemap-url" in capsys.readouterr().err
 
 
 def test_a_failed_kibana_import_is_an_error(capsys, kibana, es_url, es_bare_prefix):
