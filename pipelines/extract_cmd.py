@@ -1,102 +1,131 @@
 """``defwatch extract FILE -o OUT [--dedup]``: defection events of a JSONL file, offline.
 
-Reads documents in the JSONL input shape of DESIGN.md (``doc_id``, ``url``, ``title``,
-``published``, ``text`` or ``html``; extra fields such as gold ``events`` are ignored), cleans
-``html`` with trafilatura, runs ``ExtractDefectionEvents`` on a Beam runner (DirectRunner by
-default; ``--runner`` and Beam's other options pass through) and writes one event per line to
-OUT, sorted by document and position. ``--dedup`` clusters the reports of one incident across
-documents (``transforms.event_dedup.cluster_events``). No Elasticsearch needed.
+Reads documents in the JSONL input shape (``doc_id``, ``url``, ``title``, ``published``,
+``text`` or ``html``; extra fields such as gold ``events`` are ignored; WARC archives work
+too), cleans ``html`` with trafilatura, runs ``ExtractDefectionEvents`` on a Beam runner
+(DirectRunner by default; ``--runner`` and Beam's other options pass through) and writes one
+event per line to OUT, sorted by document and position. ``--dedup`` clusters the reports of
+one incident across documents. No Elasticsearch needed.
 
-    defwatch extract reports.jsonl -o events.jsonl
-    defwatch extract reports.jsonl -o incidents.jsonl --dedup
+Bad input never stops the run: a line that is not UTF-8, not JSON, longer than
+``--max-line-bytes``, with a field of the wrong type or without text becomes a dead letter
+(JSONL, with the reason and line number) in ``--dead-letters`` (default: beside OUT,
+``events.jsonl`` → ``events.deadletters.jsonl``); the good lines are processed. Exit codes:
+0 when at least one document was processed (or the input is empty), 1 when every record
+failed, 2 for bad usage (unknown option, missing input file, unwritable output).
+
+examples:
+  defwatch extract reports.jsonl -o events.jsonl
+  defwatch extract reports.jsonl -o incidents.jsonl --dedup
+  zcat archive.jsonl.gz | defwatch extract - -o - --quiet | jq .actor.name_en
 """
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import sys
 import tempfile
+import time
+from pathlib import Path
 
+from pipelines.cli import CommandError
 from schemas.records import DEAD_LETTER, DeadLetter, DefectionEvent, Document
+
+MAX_LISTED = 5  # dead letters named one by one on stderr; the file has them all
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command's argument parser (Beam options are passed through)."""
+    from connectors.archive import MAX_LINE_BYTES
+
     parser = argparse.ArgumentParser(
-        prog="defwatch extract", description=__doc__.split("\n")[0],
-        epilog="Beam options such as --runner=PrismRunner pass through to the pipeline.")
-    parser.add_argument("file", help="input JSON Lines file ('-' for stdin)")
-    parser.add_argument("-o", "--output", required=True, help="output JSON Lines file")
+        prog="defwatch extract", description=__doc__.split("\n\n", 1)[1].split("\n\nexamples")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
+        epilog="examples:" + __doc__.split("examples:")[1].rstrip() +
+               "\n\nBeam options such as --runner=PrismRunner pass through to the pipeline.")
+    parser.add_argument("file", help="input JSON Lines (or WARC) file; '-' for stdin")
+    parser.add_argument("-o", "--output", required=True,
+                        help="output JSON Lines file; '-' for stdout")
     parser.add_argument("--dedup", action="store_true",
                         help="cluster the reports of one incident across documents")
+    parser.add_argument("--dead-letters", metavar="PATH",
+                        help="where bad records go, as JSONL with reasons (default: beside "
+                             "the output, OUT.deadletters.jsonl; none with -o - unless given)")
+    parser.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES, metavar="N",
+                        help="longest input line accepted; longer ones are dead letters "
+                             f"(default {MAX_LINE_BYTES})")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return parser
 
 
-def _progress(args, message: str) -> None:
-    """One progress line on stderr."""
+def _say(args, message: str) -> None:
+    """One line on stderr (unless --quiet)."""
     if not args.quiet:
         print(f"defwatch extract: {message}", file=sys.stderr, flush=True)
 
 
-def _clean(record: dict) -> tuple[str | None, str | None, str | None]:
-    """Text, title and date of a record: trafilatura on ``html`` when given, else ``text``."""
-    html = record.get("html")
-    if html:
-        try:
-            from transforms.clean import clean_html
-        except ImportError:  # pragma: no cover - depends on the tree
-            clean_html = None
-        if clean_html is not None:
-            page = clean_html(html, record.get("url"))
-            if page is not None:
-                return page.text, page.title, page.date
-    return record.get("text"), None, None
+def dead_letters_path(output: str, given: str | None) -> str | None:
+    """``--dead-letters``, else ``OUT.deadletters.jsonl`` beside OUT (None for stdout)."""
+    if given:
+        return given
+    if output == "-":
+        return None
+    path = Path(output)
+    stem = path.name[:-len(path.suffix)] if path.suffix in (".jsonl", ".json") else path.name
+    return str(path.with_name(f"{stem}.deadletters.jsonl"))
 
 
-def read_documents(lines, dead: list[DeadLetter], source: str) -> list[Document]:
-    """Documents of the JSONL lines; bad lines become dead letters."""
-    docs = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict) or not record.get("doc_id"):
-                raise ValueError("no doc_id")
-            text, title, date = _clean(record)
-            if not text:
-                raise ValueError("no text (and no html with article text)")
-            docs.append(Document(
-                doc_id=str(record["doc_id"]), url=record.get("url"),
-                title=record.get("title") or title,
-                published=(record.get("published") or date or None),
-                text=text, outlet=record.get("outlet")))
-        except (ValueError, TypeError) as error:
-            dead.append(DeadLetter(stage="read", reason=type(error).__name__, source=source,
-                                   detail=f"line {number}: {error}", payload=line[:500]))
-    return docs
+def read_input(path: str, max_line_bytes: int) -> tuple[list[Document], list[DeadLetter]]:
+    """Documents and dead letters of the input file (``-`` = stdin)."""
+    from connectors.archive import iter_documents, read_documents
+
+    items = read_documents(sys.stdin.buffer, "stdin", max_line_bytes) if path == "-" \
+        else iter_documents(path, max_line_bytes)
+    docs: list[Document] = []
+    dead: list[DeadLetter] = []
+    for item in items:
+        (dead if isinstance(item, DeadLetter) else docs).append(item)
+    return docs, dead
 
 
-def run_pipeline(docs: list[Document], beam_args: list[str], workdir: str):
-    """Run ExtractDefectionEvents over ``docs``; return (events, dead letters)."""
+def _clean(document: Document):
+    """A thin DoFn body: the cleaned document, or its dead letter on the tagged output."""
+    import apache_beam as beam
+
+    from pipelines.backfill import clean_document
+
+    result = clean_document(document)
+    if isinstance(result, DeadLetter):
+        return [beam.pvalue.TaggedOutput(DEAD_LETTER, result)]
+    return [result]
+
+
+def run_pipeline(docs: list[Document], beam_args: list[str], workdir: str,
+                 progress_token: str | None = None):
+    """Clean and extract ``docs`` on Beam; return (events, dead letters)."""
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions
 
+    from pipelines.progress import tick
     from transforms.extraction import ExtractDefectionEvents
 
     events_prefix = os.path.join(workdir, "events")
     dead_prefix = os.path.join(workdir, "dead")
     options = PipelineOptions(beam_args or ["--runner=DirectRunner"])
     with beam.Pipeline(options=options) as pipeline:
-        out = (pipeline
-               | "ReadDocuments" >> beam.Create(docs)
+        cleaned = (pipeline
+                   | "ReadDocuments" >> beam.Create(docs)
+                   | "Clean" >> beam.FlatMap(_clean).with_outputs(DEAD_LETTER, main="main"))
+        out = (cleaned.main
+               | "Progress" >> beam.Map(tick, progress_token)
                | "ExtractDefectionEvents" >> ExtractDefectionEvents())
         _ = (out.main
              | "EventsToJson" >> beam.Map(lambda e: json.dumps(e.to_dict(), ensure_ascii=False))
              | "WriteEvents" >> beam.io.WriteToText(events_prefix, file_name_suffix=".jsonl"))
-        _ = (out[DEAD_LETTER]
+        _ = ((cleaned[DEAD_LETTER], out[DEAD_LETTER])
+             | "AllDead" >> beam.Flatten()
              | "DeadToJson" >> beam.Map(lambda d: json.dumps(d.to_dict(), ensure_ascii=False))
              | "WriteDead" >> beam.io.WriteToText(dead_prefix, file_name_suffix=".jsonl"))
     events = [DefectionEvent.from_dict(json.loads(line))
@@ -122,46 +151,137 @@ def sort_key(event: DefectionEvent):
     return (doc, first.start if first else -1, event.event_id)
 
 
+class _JsonLines:
+    """An output of JSON lines: stdout, or a file written beside its target and renamed
+    into place when complete (a failed run leaves no half-written file)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._temp = None
+        if path == "-":
+            self._handle = sys.stdout
+            return
+        target = Path(path)
+        if target.is_dir():
+            raise CommandError(f"cannot write {path}: it is a directory", exit_code=2)
+        try:
+            fd, self._temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                              dir=target.parent if str(target.parent) else ".")
+        except OSError as error:
+            raise CommandError(f"cannot write {path}: {error.strerror}", exit_code=2) from error
+        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write(self, records) -> None:
+        for record in records:
+            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def commit(self) -> None:
+        self._handle.flush()
+        if self._temp:
+            self._handle.close()
+            os.chmod(self._temp, 0o644 & ~_umask())
+            os.replace(self._temp, self.path)
+            self._temp = None
+
+    def abandon(self) -> None:
+        if self._temp:
+            self._handle.close()
+            Path(self._temp).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _unknown_options(beam_args: list[str]) -> list[str]:
+    """Arguments that no Beam option knows (a typo must not pass silently)."""
+    from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+
+    parser = _BeamArgumentParser(allow_abbrev=False, add_help=False)
+    for cls in {str(c): c for c in PipelineOptions.__subclasses__()
+                if c.__module__.startswith("apache_beam")}.values():
+        cls._add_argparse_args(parser)
+    return parser.parse_known_args(beam_args)[1]
+
+
 def main(argv: list[str]) -> int:
     """Entry point of ``defwatch extract``."""
     args, beam_args = build_parser().parse_known_args(argv)
+    unknown = _unknown_options(beam_args)
+    if unknown:
+        raise CommandError(f"unknown option {unknown[0]!r}; see defwatch extract --help",
+                           exit_code=2)
+    if args.max_line_bytes < 1:
+        raise CommandError("--max-line-bytes must be at least 1", exit_code=2)
+    if args.file != "-" and not os.path.isfile(args.file):
+        why = "is a directory" if os.path.isdir(args.file) else "no such file"
+        raise CommandError(f"cannot read {args.file}: {why}", exit_code=2)
+    if args.file != "-" and not os.access(args.file, os.R_OK):
+        raise CommandError(f"cannot read {args.file}: permission denied", exit_code=2)
     cluster = None
     if args.dedup:
-        try:
-            from transforms.event_dedup import cluster_events as cluster
-        except ImportError as error:
-            print(f"defwatch extract: --dedup needs transforms.event_dedup ({error})",
-                  file=sys.stderr)
-            return 2
-    dead: list[DeadLetter] = []
-    if args.file == "-":
-        docs = read_documents(sys.stdin, dead, "stdin")
-    else:
-        try:
-            with open(args.file, encoding="utf-8") as handle:
-                docs = read_documents(handle, dead, args.file)
-        except OSError as error:
-            print(f"defwatch extract: cannot read {args.file}: {error}", file=sys.stderr)
-            return 2
-    _progress(args, f"{len(docs)} documents read ({len(dead)} bad lines)")
+        from transforms.event_dedup import cluster_events as cluster
+    started = time.monotonic()
+    output = _JsonLines(args.output)
+    try:
+        events, dead, total = _extract(args, beam_args)
+        if cluster is not None:
+            events = sorted(cluster(events), key=sort_key)
+            _say(args, f"{len(events)} incidents after clustering")
+        output.write(event.to_dict() for event in events)
+        output.commit()
+    finally:
+        output.abandon()
+    _report_dead(args, dead)
+    failed = len(dead)
+    _say(args, f"{total} records: {total - failed} processed, {failed} dead letters; "
+               f"{len(events)} events → {'stdout' if args.output == '-' else args.output} "
+               f"({time.monotonic() - started:.1f} s)")
+    return 1 if total and failed >= total else 0
+
+
+def _extract(args, beam_args: list[str]) -> tuple[list[DefectionEvent], list[DeadLetter], int]:
+    """(sorted events, dead letters, number of input records)."""
+    from pipelines.progress import Progress
+
+    docs, dead = read_input(args.file, args.max_line_bytes)
+    total = len(docs) + len(dead)
+    _say(args, f"{len(docs)} documents read, {len(dead)} bad records")
     events: list[DefectionEvent] = []
     if docs:
-        with tempfile.TemporaryDirectory(prefix="defwatch-extract-") as workdir:
-            events, failed = run_pipeline(docs, beam_args, workdir)
+        with tempfile.TemporaryDirectory(prefix="defwatch-extract-") as workdir, \
+                Progress("defwatch extract", total=len(docs), unit="doc",
+                         quiet=args.quiet) as progress:
+            events, failed = run_pipeline(docs, beam_args, workdir, progress.token)
         dead.extend(failed)
     events.sort(key=sort_key)
-    _progress(args, f"{len(events)} events found in "
-                    f"{len({d for e in events for d in e.doc_ids()})} documents")
-    if cluster is not None:
-        events = sorted(cluster(events), key=sort_key)
-        _progress(args, f"{len(events)} incidents after clustering")
-    with open(args.output, "w", encoding="utf-8") as handle:
-        for event in events:
-            handle.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
-    for letter in dead:
-        _progress(args, f"dead letter [{letter.stage}/{letter.reason}] {letter.detail}")
-    _progress(args, f"wrote {args.output}")
-    return 1 if dead and not events and not docs else 0
+    documents = len({d for e in events for d in e.doc_ids()})
+    _say(args, f"{len(events)} events found in {documents} documents")
+    return events, dead, total
+
+
+def _report_dead(args, dead: list[DeadLetter]) -> None:
+    """Write the dead letters (JSONL) and name the first few on stderr."""
+    path = dead_letters_path(args.output, args.dead_letters)
+    if path and (dead or os.path.exists(path)):
+        sink = _JsonLines(path)
+        try:
+            sink.write(letter.to_dict() for letter in dead)
+            sink.commit()
+        finally:
+            sink.abandon()
+    if not dead:
+        return
+    reasons = collections.Counter(letter.reason for letter in dead)
+    where = f" → {path}" if path else " (give --dead-letters PATH to keep them)"
+    _say(args, f"{len(dead)} dead letters ({', '.join(f'{r} {n}' for r, n in reasons.most_common())})"
+               f"{where}")
+    for letter in dead[:MAX_LISTED]:
+        _say(args, f"  [{letter.stage}/{letter.reason}] {letter.source or ''} {letter.detail or ''}")
+    if len(dead) > MAX_LISTED:
+        _say(args, f"  … and {len(dead) - MAX_LISTED} more")
 
 
 if __name__ == "__main__":

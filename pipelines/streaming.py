@@ -37,6 +37,7 @@ from connectors.feeds import PollFeeds
 from connectors.http_fetch import FetchSettings
 from connectors.state_store import ElasticsearchCursorStore
 from pipelines.options import es_target, resolved
+from pipelines.progress import tick
 from schemas.records import DEAD_LETTER, Article, FeedConfig
 from transforms.article_dedup import DeduplicateArticles
 from transforms.event_dedup import DeduplicateEvents
@@ -95,16 +96,20 @@ def _not_duplicate(article: Article) -> bool:
     return not getattr(article, "duplicate_of", None)
 
 
-def build_article_steps(articles, options: PipelineOptions, dead_letters: list):
+def build_article_steps(articles, options: PipelineOptions, dead_letters: list,
+                        progress_token: str | None = None):
     """Articles → ES articles, events (dedup, ES, alerts); appends dead-letter outputs.
 
     Shared by the streaming and the backfill pipelines. Returns the written ``EventChange``s.
+    ``progress_token`` (``pipelines.progress``) counts every article once dedup decided it.
     """
     opts = resolved(options)
     target = es_target(options)
     unique = articles | "DeduplicateArticles" >> DeduplicateArticles(
         decision_delay_seconds=opts.article_decision_delay)
     unique_main = _main(unique, dead_letters)
+    if progress_token:
+        unique_main = unique_main | "Progress" >> beam.Map(tick, progress_token)
     stored = unique_main | "WriteArticles" >> WriteToElasticsearch(
         target, functools.partial(article_doc, prefix=target.index_prefix))
     dead_letters.append(stored[DEAD_LETTER])

@@ -75,3 +75,36 @@ def test_backfill_indexes_articles_events_and_dead_letters_and_reruns_add_nothin
     again = _events(es_client, es_prefix)
     assert [e["event_id"] for e in again] == [event["event_id"]]
     assert len(again[0]["sources"]) == 2
+
+
+def test_a_file_that_matches_nothing_is_a_usage_error(tmp_path, capsys):
+    from pipelines import cli
+    assert cli.main(["backfill", str(tmp_path / "missing.jsonl")]) == 2
+    assert capsys.readouterr().err.strip() == \
+        f"defwatch backfill: cannot read {tmp_path / 'missing.jsonl'}: no such file"
+
+
+def test_an_unreachable_elasticsearch_is_one_line_naming_it(tmp_path, capsys):
+    import socket
+
+    from pipelines import cli
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    assert cli.main(["backfill", _archive(tmp_path), "--es-url", url]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"defwatch backfill: cannot install the indices: cannot reach {url}: connection refused"]
+
+
+@pytest.mark.es
+def test_every_record_failing_exits_1_with_the_dead_letters_stored(tmp_path, es_url, es_client,
+                                                                    es_prefix, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"doc_id": "x", "html": 5}\n\xff\xfe\n{nope\n')
+    assert backfill_cmd.main([str(bad), "--es-url", es_url, "--index-prefix", es_prefix,
+                              "--no-setup"]) == 1
+    es_client.indices.refresh(index=f"{es_prefix}-deadletter")
+    reasons = sorted(h["_source"]["reason"] for h in es_client.search(
+        index=f"{es_prefix}-deadletter")["hits"]["hits"])
+    assert reasons == ["bad_field_type", "bad_json", "undecodable"]
+    assert "every record failed (3 dead letters" in capsys.readouterr().err
