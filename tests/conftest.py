@@ -17,6 +17,8 @@ from connectors.es_client import make_client
 from deploy import local_es
 from schemas import index_setup
 
+pytest_plugins = ["tests.support.reliability_table"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "es: needs a real Elasticsearch node (es_url fixture)")
