@@ -228,22 +228,28 @@ class Deliverer:
     def close(self) -> None:
         self._session.close()
 
-    def send(self, channel: Channel, title: str, body: str, payload: dict[str, Any]) -> None:
-        """Deliver one message; raises DeliveryError on any failure."""
+    def send(self, channel: Channel, title: str, body: str, payload: dict[str, Any],
+             delivery_id: str | None = None) -> None:
+        """Deliver one message; raises DeliveryError on any failure.
+
+        Webhooks get ``delivery_id`` as the ``Idempotency-Key`` header (a re-send after a
+        crash carries the same one, so the receiver can drop it).
+        """
         try:
             url = channel.resolved_url(self._env)
         except ChannelConfigError as error:
             raise DeliveryError("missing_secret", str(error)) from error
         if channel.is_webhook:
-            self._post(url, payload)
+            self._post(url, payload, {"Idempotency-Key": delivery_id} if delivery_id else {})
         else:
             self._apprise(url, title, body)
 
-    def _post(self, url: str, payload: dict[str, Any]) -> None:
+    def _post(self, url: str, payload: dict[str, Any], headers: dict[str, str]) -> None:
         import requests
 
         try:
-            response = self._session.post(url, json=payload, timeout=self._timeout)
+            response = self._session.post(url, json=payload, headers=headers,
+                                          timeout=self._timeout)
         except requests.RequestException as error:
             raise DeliveryError(f"http_error:{type(error).__name__}", str(error)[:200]) from error
         if response.status_code >= 300:

@@ -9,12 +9,22 @@ alert; ``update`` raises one only with ``AlertSettings.update_alerts`` and a mat
                   (no channel wants it → status ``filtered``). Emit (channel key, job).
     LimitBurst    keyed by channel: the first ``max_per_minute`` alerts of a minute go out
                   one by one, the rest wait in state and leave as ONE digest.
-    Deliver       send (webhook POST or apprise), retrying ``inline_attempts`` times with
-                  capped exponential backoff; record status/attempts/errors on the document.
+    Deliver       lease the (alert, channel) on the document (one sender at a time, never
+                  one already delivered), send (webhook POST or apprise) with the alert's
+                  ``delivery_id``, retrying ``inline_attempts`` times with capped exponential
+                  backoff; record status/attempts/errors on the document, held and retried
+                  while Elasticsearch is down (an outage after the send never re-sends).
     RetryDue      a sweep (once at start, and on every tick given to ``RetryFailedAlerts``)
-                  that re-sends ``failed`` documents whose next attempt is due and stale
-                  ``claimed`` ones, until ``max_attempts``; after that the document stays
-                  ``failed`` (visible in Kibana) and a dead letter says so.
+                  that re-sends ``failed`` documents whose next attempt is due, ``claimed``
+                  ones left by an earlier run (held in a digest or in flight when it ended)
+                  or stale, and those whose sender died mid-send (lease expired: sent again
+                  with the same ``delivery_id``), until ``max_attempts``; after that the
+                  document stays ``failed`` (visible in Kibana) and a dead letter says so.
+
+Exactly once, as a receiver sees it: every alert is sent at least once, and a second send can
+only follow a crash between a send and its record; it carries the same ``delivery_id`` (JSON
+field, and the ``Idempotency-Key`` header of webhooks; per event inside a digest), so a
+receiver that drops ids it has seen gets each alert exactly once.
 
 Burst protection uses a keyed stateful DoFn with an EVENT-TIME timer (element timestamp +
 ``digest_delay``): event-time timers fire when the watermark passes them in streaming and at
@@ -31,6 +41,7 @@ Output: ``DoOutputsTuple`` with ``main`` (the ``Alert`` records after each outco
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +67,12 @@ from connectors.alert_message import (
     summary_line,
     webhook_payload,
 )
-from connectors.alert_store import DONE, AlertStore, apply_outcome, claim_document
+from connectors.alert_store import (
+    AlertStore,
+    apply_outcome,
+    claim_document,
+    delivery_id,
+)
 from connectors.es_client import EsTarget
 from schemas.records import (
     DEAD_LETTER,
@@ -89,6 +105,7 @@ class AlertSettings:
     backoff_cap: float = 300.0  # longest wait between attempts (sweep schedule)
     inline_backoff_cap: float = 10.0  # longest sleep inside a delivery round
     claim_timeout: float = 300.0  # a ``claimed`` document untouched this long is retried
+    lease_seconds: float = 120.0  # a sender's hold on (alert, channel); > one delivery round
     timeout: float = 10.0  # seconds per HTTP/SMTP request
     sweep_on_start: bool = True  # SendAlerts retries due documents once when it starts
 
@@ -145,34 +162,40 @@ class _Dispatcher:
     def __init__(self, store: AlertStore, deliverer: Deliverer, settings: AlertSettings,
                  links: LinkSettings):
         self.store, self.deliverer, self.settings, self.links = store, deliverer, settings, links
+        self.owner = uuid.uuid4().hex  # this sender's name on the leases it takes
         self.sent = beam.metrics.Metrics.counter(NAMESPACE, "alert/delivered")
         self.digests = beam.metrics.Metrics.counter(NAMESPACE, "alert/digest")
         self.failed = beam.metrics.Metrics.counter(NAMESPACE, "alert/failed_attempt")
         self.gave_up = beam.metrics.Metrics.counter(NAMESPACE, "alert/gave_up")
         self.done_before = beam.metrics.Metrics.counter(NAMESPACE, "alert/already_delivered")
 
-    def _pending(self, job: _AlertJob, channel: Channel) -> bool:
-        found = self.store.get(job.alert_id)
-        if found is None:
-            return False
-        doc = found[0]
-        return channel.key in (doc.get("pending") or []) and (
-            (doc.get("channel_status") or {}).get(channel.key) not in DONE)
+    def _lease(self, job: _AlertJob, channel: Channel) -> bool:
+        """Take (alert, channel) for this sender; False when delivered or another sends."""
+        return self.store.lease(job.alert_id, channel.key, self.owner,
+                                self.settings.lease_seconds) is not None
 
     def _send(self, channel: Channel, jobs: list[_AlertJob]) -> tuple[int, str | None]:
         """Deliver with inline retries; (tries, last error or None)."""
+        ids = [delivery_id(j.alert_id, channel.key) for j in jobs]
         if len(jobs) == 1:
             job = jobs[0]
             message = build_message(job.event, job.kind, self.links)
-            payload = webhook_payload(job.event, message, job.kind, self.links)
+            payload = {**webhook_payload(job.event, message, job.kind, self.links),
+                       "delivery_id": ids[0]}
+            key = ids[0]
         else:
             events = [j.event for j in jobs]
             message = build_digest(events, self.links)
             payload = digest_payload(events, message, self.links)
+            for entry, one in zip(payload["events"], ids, strict=True):
+                entry["delivery_id"] = one
+            key = stable_id("digest", *sorted(ids), length=24)
+            payload["delivery_id"] = key
         error = None
         for attempt in range(1, self.settings.inline_attempts + 1):
             try:
-                self.deliverer.send(channel, message.title, message.body, payload)
+                self.deliverer.send(channel, message.title, message.body, payload,
+                                    delivery_id=key)
                 return attempt, None
             except DeliveryError as failure:
                 self.failed.inc()
@@ -185,7 +208,14 @@ class _Dispatcher:
         """Send ``jobs`` (digest when more than one) to ``channel``; yield Alerts/DeadLetters."""
         live = []
         for job in jobs:
-            if self._pending(job, channel):
+            try:
+                leased = self._lease(job, channel)
+            except Exception as failure:  # noqa: BLE001 - store down past the wait: a dead letter
+                yield beam.pvalue.TaggedOutput(DEAD_LETTER, DeadLetter(
+                    stage="alert", reason=f"alert_lease:{type(failure).__name__}",
+                    source=channel.label(), detail=str(failure)[:500], payload=job.alert_id))
+                continue
+            if leased:
                 live.append(job)
             else:
                 self.done_before.inc()
@@ -347,11 +377,16 @@ class _DeliverAlerts(_StoreDoFn):
 class _RetryDueAlerts(_StoreDoFn):
     """Any tick → re-send the alert documents that are due (see ``AlertStore.due_for_retry``)."""
 
+    def __init__(self, *args, started_at: float):
+        super().__init__(*args)
+        self._started_at = started_at  # claims untouched since before it: an earlier run's
+
     def process(self, _tick):
         now = time.time()
         try:
             due = self._store.due_for_retry(self._settings.max_attempts,
-                                            self._settings.claim_timeout, now)
+                                            self._settings.claim_timeout, now,
+                                            orphaned_before=self._started_at)
         except Exception as failure:  # noqa: BLE001 - the store is down: a dead letter
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, DeadLetter(
                 stage="alert", reason=f"alert_sweep:{type(failure).__name__}",
@@ -359,8 +394,6 @@ class _RetryDueAlerts(_StoreDoFn):
             return
         per_channel: dict[str, list[_AlertJob]] = {}
         for alert_id, doc in due:
-            if self._lease(alert_id, now) is None:
-                continue
             job = _AlertJob(alert_id, doc.get("kind") or "new",
                             DefectionEvent.from_dict(doc["event"]))
             for key in doc.get("pending") or []:
@@ -373,22 +406,6 @@ class _RetryDueAlerts(_StoreDoFn):
             else:
                 for job in jobs:
                     yield from self._dispatcher.dispatch(channel, [job])
-
-    def _lease(self, alert_id: str, now: float) -> dict[str, Any] | None:
-        """Take the document for this sweep (None when another sweeper or sender has it)."""
-        settings = self._settings
-
-        def change(doc: dict[str, Any]) -> dict[str, Any] | None:
-            if doc.get("status") == "failed":
-                ready = (doc.get("next_attempt") or 0) <= now
-            else:
-                ready = doc.get("status") == "claimed" and (
-                    (doc.get("updated_at") or 0) <= now - settings.claim_timeout)
-            if not ready:
-                return None
-            return {**doc, "next_attempt": now + settings.claim_timeout, "updated_at": now}
-
-        return self._store.modify(alert_id, change)
 
 
 class _SplitOutputs(beam.DoFn):
@@ -415,17 +432,20 @@ class RetryFailedAlerts(beam.PTransform):
     """Ticks (any elements) → a sweep per tick re-sending due alerts; Alerts + dead letters.
 
     Wire it to a periodic impulse in streaming pipelines so a receiver that was down gets its
-    alerts once it is back, without waiting for new events.
+    alerts once it is back, without waiting for new events. ``started_at`` (default: when the
+    transform is built, i.e. the run's start) marks claims older than it as an earlier run's.
     """
 
     def __init__(self, channels, target: EsTarget | str | None = None, api_key=None,
-                 index_prefix=None, kibana_url=None, settings: AlertSettings | None = None):
+                 index_prefix=None, kibana_url=None, settings: AlertSettings | None = None,
+                 started_at: float | None = None):
         super().__init__()
         self._args = _common(channels, target, api_key, index_prefix, kibana_url, settings)
+        self._started_at = time.time() if started_at is None else started_at
 
     def expand(self, ticks):
-        return ticks | "RetryDue" >> beam.ParDo(_RetryDueAlerts(*self._args)).with_outputs(
-            DEAD_LETTER, main="main")
+        sweep = _RetryDueAlerts(*self._args, started_at=self._started_at)
+        return ticks | "RetryDue" >> beam.ParDo(sweep).with_outputs(DEAD_LETTER, main="main")
 
 
 class SendAlerts(beam.PTransform):
@@ -435,6 +455,7 @@ class SendAlerts(beam.PTransform):
                  index_prefix=None, kibana_url=None, settings: AlertSettings | None = None):
         super().__init__()
         self._args = _common(channels, target, api_key, index_prefix, kibana_url, settings)
+        self._started_at = time.time()
 
     def expand(self, changes):
         channels, _, settings, _ = self._args
@@ -451,7 +472,8 @@ class SendAlerts(beam.PTransform):
             parts = [claims[FILTERED], claims[DEAD_LETTER], sent.main, sent[DEAD_LETTER]]
             if settings.sweep_on_start:
                 swept = (changes.pipeline | "StartSweep" >> beam.Impulse()
-                         | "RetryOnStart" >> RetryFailedAlerts(channels, *self._sweep_args()))
+                         | "RetryOnStart" >> RetryFailedAlerts(channels, *self._sweep_args(),
+                                                             started_at=self._started_at))
                 parts += [swept.main, swept[DEAD_LETTER]]
         return (parts | "Collect" >> beam.Flatten()
                 | "Outputs" >> beam.ParDo(_SplitOutputs()).with_outputs(DEAD_LETTER, main="main"))

@@ -9,6 +9,8 @@ Usage::
         hook.json_url("/hook")       # json://127.0.0.1:PORT/hook (the alert URL form)
         hook.set_down(503)           # answer every request with 503 (still recorded)
         hook.set_down(None)          # back up: 200
+        hook.on_request = fn         # called with each WebhookRequest before it is answered
+        hook.unique_deliveries()     # 2xx requests, repeats of an Idempotency-Key dropped
         hook.requests                # every WebhookRequest (method, path, headers, body, json)
         hook.wait_for(2, timeout=10)  # block until 2 requests arrived (False on timeout)
         smtp.mailto_url("desk@example.org")  # apprise mailto:// URL for plain SMTP
@@ -69,6 +71,7 @@ class WebhookReceiver:
     def __init__(self):
         self._recorder = _Recorder()
         self._down_status: int | None = None
+        self.on_request = None  # fault injection at the moment an alert arrives
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,9 +79,12 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status = receiver._down_status or 200
-                receiver._recorder.add(WebhookRequest(
+                request = WebhookRequest(
                     "POST", self.path, {k.lower(): v for k, v in self.headers.items()},
-                    body, status))
+                    body, status)
+                if receiver.on_request is not None:
+                    receiver.on_request(request)
+                receiver._recorder.add(request)
                 answer = b'{"ok": true}' if status < 300 else b'{"error": "down"}'
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -122,6 +128,16 @@ class WebhookReceiver:
     def delivered(self) -> list[WebhookRequest]:
         """The requests answered with 2xx."""
         return [r for r in self._recorder.items if r.status < 300]
+
+    def unique_deliveries(self) -> list[WebhookRequest]:
+        """What a receiver that drops repeated ``Idempotency-Key``s keeps (in arrival order)."""
+        seen, kept = set(), []
+        for request in self.delivered:
+            key = request.headers.get("idempotency-key")
+            if key is None or key not in seen:
+                kept.append(request)
+                seen.add(key)
+        return kept
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:
         return self._recorder.wait_for(count, timeout)
