@@ -145,6 +145,33 @@ def _windowed(out: Any, timestamp: Any, window: Any) -> Any:
     return WindowedValue(out, timestamp, [window])
 
 
+WAIT_REASONS = {  # Elasticsearch's reason → what the status line calls the wait
+    "cluster_block_exception": "disk_full",  # flood-stage watermark: read-only-allow-delete
+    "es_rejected_execution_exception": "overloaded", "status:429": "overloaded",
+    "connection": "unreachable",
+}
+
+
+def wait_reason(reason: str) -> str:
+    """``disk_full`` | ``overloaded`` | ``unreachable`` | ``error`` for a retried failure."""
+    return WAIT_REASONS.get(reason, "error")
+
+
+def _error_wait_reason(error: BaseException) -> str:
+    """``wait_reason`` of a failed single call (an ``ApiError`` or a ``TransportError``)."""
+    if isinstance(error, ApiError):
+        body = error.body if isinstance(error.body, dict) else {}
+        kind = (body.get("error") or {}).get("type") if isinstance(body.get("error"), dict) \
+            else None
+        return wait_reason(kind or f"status:{error.status_code}")
+    return wait_reason("connection")
+
+
+def count_wait(reason: str) -> None:
+    """One more retry while Elasticsearch refuses or is away (``elasticsearch:wait/<why>``)."""
+    beam.metrics.Metrics.counter(NAMESPACE, f"wait/{reason}").inc()
+
+
 def is_retryable(error: BaseException) -> bool:
     """True for errors worth waiting out: no connection, timeouts, 429 and 5xx answers."""
     if isinstance(error, ApiError):
@@ -175,6 +202,7 @@ def call_with_retry(fn: Callable[[], Any], max_wait: float = 3600.0,
                 LOG.warning("%s failed (%s); retrying in %.1fs (attempt %d)", what,
                             type(error).__name__, delay, attempt + 1)
             beam.metrics.Metrics.counter(NAMESPACE, "retry/call").inc()
+            count_wait(_error_wait_reason(error))
             time.sleep(delay)
             attempt += 1
 
@@ -271,6 +299,8 @@ class _BulkWriteFn(beam.DoFn):
                 LOG.warning("elasticsearch: %d document(s) not stored yet (%s); retrying in "
                             "%.1fs (attempt %d)", len(retry), reason, delay, attempt + 1)
             self._retried.inc(len(retry))
+            for why in sorted({wait_reason(r) for r in reasons}):
+                count_wait(why)
             time.sleep(delay)
             attempt += 1
             pending = retry

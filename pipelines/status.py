@@ -3,7 +3,11 @@
 Counters are named ``<stage>/<reason>`` in per-module namespaces; the line sums them by the
 stage words an operator looks for (feeds polled, entries, articles, events, dead letters)::
 
-    defwatch 00:02:10 polls=12 entries=48 fetched=40 articles=40 dup=3 new=5 upd=2 indexed=51 retrying=0 dead=1
+    defwatch 00:02:10 polls=12 entries=48 fetched=40 articles=40 dup=3 new=5 upd=2 indexed=51 retrying=0 dead=1 es=ok
+
+``es=`` says whether the writers are waiting on Elasticsearch since the previous line:
+``ok``, or ``wait:<why>`` (``unreachable``, ``disk_full`` — the flood-stage read-only block —,
+``overloaded``, ``error``) from the ``elasticsearch:wait/<why>`` counters of the retries.
 """
 from __future__ import annotations
 
@@ -44,12 +48,25 @@ def counter_totals(results) -> dict[str, int]:
     return totals
 
 
-def format_status(totals: dict[str, int], elapsed: float) -> str:
+WAIT_PREFIX = "elasticsearch:wait/"
+
+
+def es_state(totals: dict[str, int], previous: dict[str, int] | None = None) -> str:
+    """``ok`` or ``wait:<why>[,<why>]``: the waits counted since ``previous`` (None: ever)."""
+    previous = previous or {}
+    waiting = sorted(k[len(WAIT_PREFIX):] for k, v in totals.items()
+                     if k.startswith(WAIT_PREFIX) and v > previous.get(k, 0))
+    return "wait:" + ",".join(waiting) if waiting else "ok"
+
+
+def format_status(totals: dict[str, int], elapsed: float,
+                  previous: dict[str, int] | None = None) -> str:
     """The one-line status for counter ``totals`` after ``elapsed`` seconds."""
     hours, rest = divmod(int(elapsed), 3600)
     parts = [f"defwatch {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"]
     for label, wanted in COLUMNS:
         parts.append(f"{label}={sum(v for k, v in totals.items() if wanted(k))}")
+    parts.append(f"es={es_state(totals, previous)}")
     return " ".join(parts)
 
 
@@ -74,6 +91,7 @@ class StatusReporter:
         self._write = write
         self._stop = threading.Event()
         self._start = time.monotonic()
+        self._previous: dict[str, int] | None = None  # totals at the last line (es= state)
         self._thread = threading.Thread(target=self._loop, name="defwatch-status", daemon=True)
 
     def start(self) -> StatusReporter:
@@ -88,7 +106,9 @@ class StatusReporter:
         except Exception as error:  # noqa: BLE001 - a status line must never stop the run
             LOG.debug("metrics unavailable: %s", error)
             return f"defwatch status unavailable ({type(error).__name__})"
-        return format_status(totals, time.monotonic() - self._start)
+        line = format_status(totals, time.monotonic() - self._start, self._previous)
+        self._previous = totals
+        return line
 
     def stop(self) -> None:
         self._stop.set()
