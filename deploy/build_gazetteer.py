@@ -340,6 +340,11 @@ def _area(builder: Builder, aid: str, names: list[str], name_en: str, parent: di
     return builder.add(_with_hierarchy(place, gov, district))
 
 
+def _li(name: str) -> str:
+    """The name after the preposition لـ: "للنبك" for "النبك", "لحمص" for "حمص"."""
+    return "ل" + name[1:] if name.startswith("ال") else "ل" + name
+
+
 def build_areas(builder: Builder, units: dict[str, dict], areas: list[dict]) -> int:
     """Explicit areas of places_admin.yaml, then "ريف X [direction]" / "بادية X" for units."""
     taken: dict[str, dict | None] = {}
@@ -369,7 +374,7 @@ def build_areas(builder: Builder, units: dict[str, dict], areas: list[dict]) -> 
                   ("بادية", "desert", "", "")]
         for head, en_kind, direction, dslug in groups:
             names = [f"{head} {b} {direction}".strip() for b in bases]
-            names += [f"ال{head} {direction} ل{b}" for b in bases if direction]
+            names += [f"ال{head} {direction} {_li(b)}" for b in bases if direction]
             owners = [taken[normalize(n)] for n in names if normalize(n) in taken]
             free = [n for n in names if normalize(n) not in taken]
             if owners:  # an explicit area (or a unit) has this name: add the other spellings

@@ -271,3 +271,110 @@ def test_built_file_is_up_to_date(tmp_path):
     build_gazetteer.write(build_gazetteer.build(), out)
     committed = resources.files("transforms") / "data" / "places.json"
     assert out.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- all of Syria
+
+POPULATED = ("village", "town", "city", "neighbourhood")
+
+
+def test_every_governorate_has_towns_and_villages(gaz):
+    per_gov: dict[str, int] = {}
+    for place in gaz:
+        if place.kind in POPULATED:
+            per_gov[place.governorate_id] = per_gov.get(place.governorate_id, 0) + 1
+    assert set(per_gov) == set(GOVERNORATES.values())
+    assert all(n >= 20 for n in per_gov.values()), per_gov
+    assert sum(per_gov.values()) >= 800
+
+
+@pytest.mark.parametrize("text, surface, governorate, unit", [
+    ("انشق عنصران في بلدة يلدا جنوب دمشق", "يلدا", "rif-dimashq", "rif-dimashq/markaz-rif-dimashq"),
+    ("في مدينة دوما بالغوطة الشرقية", "دوما", "rif-dimashq", "rif-dimashq/douma"),
+    ("في حي جوبر شرقي العاصمة", "جوبر", "damascus", "damascus/damascus"),
+    ("على أطراف بلدة مضايا", "مضايا", "rif-dimashq", "rif-dimashq/al-zabadani"),
+    ("في بلدة بسيمة بوادي بردى", "بسيمة", "rif-dimashq", "rif-dimashq/qudsaya"),
+    ("في مدينة طفس بريف درعا الغربي", "طفس", "daraa", "daraa/daraa"),
+    ("في حي درعا البلد", "درعا البلد", "daraa", "daraa/daraa"),
+    ("في بلدة اليادودة", "اليادودة", "daraa", "daraa/daraa"),
+    ("في مدينة نوى غرب درعا", "نوى", "daraa", "daraa/izra"),
+    ("في بلدة جباثا الخشب بريف القنيطرة", "جباثا الخشب", "quneitra", "quneitra/quneitra"),
+    ("في بلدة عرمان بريف السويداء", "عرمان", "as-suwayda", "as-suwayda/salkhad"),
+    ("في مدينة تلبيسة", "تلبيسة", "homs", "homs/al-rastan"),
+    ("في حي الوعر بحمص", "الوعر", "homs", "homs/homs"),
+    ("قرب مدينة القصير", "القصير", "homs", "homs/al-qusayr"),
+    ("في بلدة مورك بريف حماة الشمالي", "مورك", "hama", "hama/hama"),
+    ("في بلدة كفرنبودة", "كفرنبودة", "hama", "hama/mhardeh"),
+    ("في بلدة قسطون بسهل الغاب", "قسطون", "hama", "hama/al-suqaylabiyah"),
+    ("في بلدة البارة بجبل الزاوية", "البارة", "idlib", "idlib/ariha"),
+    ("في مدينة سرمدا شمال إدلب", "سرمدا", "idlib", "idlib/harem"),
+    ("في بلدة كفرنبل", "كفرنبل", "idlib", "idlib/maarat-al-numan"),
+    ("في قرية كباني بجبل الأكراد", "كباني", "latakia", "latakia/al-haffah"),
+    ("في بلدة سلمى بريف اللاذقية", "سلمى", "latakia", "latakia/al-haffah"),
+    ("في مدينة القدموس", "القدموس", "tartus", "tartus/baniyas"),
+    ("في بلدة عندان شمال حلب", "عندان", "aleppo", "aleppo/mount-simeon"),
+    ("في مدينة مارع", "مارع", "aleppo", "aleppo/azaz"),
+    ("في بلدة قباسين قرب الباب", "قباسين", "aleppo", "aleppo/al-bab"),
+    ("في بلدة جنديرس بريف عفرين", "جنديرس", "aleppo", "aleppo/afrin"),
+    ("في بلدة الرصافة جنوب الرقة", "الرصافة", "raqqa", "raqqa/al-thawrah"),
+    ("في مدينة تل أبيض", "تل أبيض", "raqqa", "raqqa/tell-abyad"),
+    ("في حي غويران بالحسكة", "غويران", "al-hasakah", "al-hasakah/al-hasakah"),
+    ("في مدينة عامودا", "عامودا", "al-hasakah", "al-hasakah/qamishli"),
+    ("في بلدة دبلان بريف الميادين", "دبلان", "deir-ez-zor", "deir-ez-zor/al-mayadin"),
+])
+def test_places_across_every_governorate(gaz, text, surface, governorate, unit):
+    mention = gaz.find_mentions(text)[0]
+    assert mention.surface == surface and text[mention.start:mention.end] == surface
+    assert mention.place.governorate_id == governorate, mention.place.id
+    assert mention.place.district_id == unit, mention.place.id
+    geo = gaz.resolve_geo(mention.place)
+    assert geo.lat is not None and geo.precision in ("neighbourhood", "village", "town", "city",
+                                                     "subdistrict", "district")
+
+
+@pytest.mark.parametrize("name, contained", [
+    ("الغوطة الشرقية", "دوما"), ("القلمون", "يبرود"), ("وادي بردى", "عين الفيجة"),
+    ("جبل الزاوية", "البارة"), ("سهل الغاب", "قلعة المضيق"), ("جبل الأكراد", "كنسبا"),
+    ("جبل التركمان", "ربيعة"), ("حوض اليرموك", "جملة"), ("اللجاة", "بصر الحرير"),
+    ("الجولان", "خان أرنبة"), ("جبل العرب", "شهبا"), ("ريف دمشق الغربي", "الزبداني"),
+])
+def test_regions_contain_their_towns(gaz, name, contained):
+    region, place = gaz.lookup(name), gaz.lookup(contained)
+    assert region is not None and region.kind == "area", name
+    assert gaz.contains(region, place), (name, contained)
+
+
+def test_military_sites_and_crossings_are_places(gaz):
+    for text, governorate in [("في مطار التيفور العسكري", "homs"), ("قرب مطار كويرس", "aleppo"),
+                              ("عند معبر باب الهوى", "idlib"), ("في قاعدة حميميم", "latakia"),
+                              ("في سجن صيدنايا", "rif-dimashq"), ("قرب معبر نصيب", "daraa"),
+                              ("في محيط الفوج 46", "aleppo"), ("في مطار الضمير العسكري", "rif-dimashq")]:
+        mention = gaz.find_mentions(text)[0]
+        assert mention.place.kind == "area" and mention.place.governorate_id == governorate, text
+        assert gaz.resolve_geo(mention.place).lat is not None
+
+
+@pytest.mark.parametrize("text", [
+    "دمر الطيران المنازل", "قال إن القدم كانت مصابة", "أعلنوا التضامن مع المهاجرين",
+    "في شهر تشرين الأول", "ألقى خطاب النصر", "مرضى السكري في المخيمات", "تطبيق الشريعة",
+    "كانوا بعيدين عن المنطقة", "حضر الاجتماع قادة الفصائل", "حصل على نصيب من الغنائم",
+    "انشق عناصر من قوات النمر", "عناصر من كتائب البعث", "رواتب الموظفين متأخرة",
+    "دخلوا الثكنة العسكرية", "صلاح الدين الأيوبي", "احرص على سلامتك",
+])
+def test_new_names_that_are_common_words_need_a_place_word(gaz, text):
+    assert gaz.find_mentions(text) == []
+
+
+def test_places_without_dataset_coordinates_resolve_to_a_named_parent(gaz):
+    own = without = 0
+    for place in gaz:
+        if place.kind not in POPULATED:
+            continue
+        if place.lat is not None:
+            own += 1
+            continue
+        without += 1
+        geo = gaz.resolve_geo(place)
+        assert geo.lat is not None and geo.place_id != place.id, place.id
+        assert geo.precision in ("subdistrict", "district", "governorate", "city", "town"), place.id
+    assert own >= 300 and without >= 400
