@@ -203,3 +203,11 @@ def test_units_keep_their_whole_chain():
     assert actors.ancestors("rg_brigade_105") == ["republican_guard", "regime"]
     assert actors.related("sdf", "hajin_military_council")
     assert not actors.related("jabhat_al_nusra", "hts")  # predecessors, not parts
+
+
+def test_every_canonical_name_reads_as_its_own_actor():
+    for info in actors.table().by_id.values():
+        name = fold(re.sub(r"\(.*?\)", "", info.name_ar).strip())[0]
+        whole = [m.actor.id for m in actors.find_actors(name)
+                 if m.start == 0 and m.end == len(name)]
+        assert whole == [info.id], (info.id, info.name_ar)
