@@ -3,19 +3,25 @@
 What it guarantees, whatever the server does:
 
 - only http/https, and every hop of a redirect chain is resolved and checked by
-  :mod:`connectors.url_guard` before connecting; the connection goes to the checked address;
-- a connect timeout, a read timeout and a total ``deadline`` that covers retries, waits and
-  the body (a watchdog shuts the socket down when it passes, so a slow drip cannot hold it);
+  :mod:`connectors.url_guard` before connecting (``--allow-host`` entries ``HOST`` or
+  ``HOST:PORT``, port checked on every hop); the connection goes to the checked address;
+- ONE wall-clock ``deadline`` per fetch that covers the name lookup, connect, TLS, status
+  line, headers, body, redirects, retries and waits: the sockets of the fetch are shut down
+  when it passes (:mod:`connectors.deadline`), so a server trickling its headers or body a
+  byte a second cannot hold it; ``connect_timeout``/``read_timeout`` bound each step inside it;
 - a body cap (``max_bytes``, counted after gzip decoding) enforced while streaming;
 - at most ``max_redirects`` redirects;
 - conditional GET with ``ETag`` / ``Last-Modified`` (a 304 returns ``not_modified``);
 - retries with capped exponential backoff and jitter on timeouts, connection errors, 429 and
-  5xx, honouring ``Retry-After`` up to ``retry_after_max`` seconds;
-- a per-host politeness delay and concurrency limit, shared by every fetcher in the process.
+  5xx, honouring ``Retry-After`` up to ``retry_after_max`` seconds, all inside the deadline;
+- a per-host politeness delay and concurrency limit, shared by every fetcher in the process;
+- :func:`cancel_fetches` ends every fetch in flight at once (shutdown).
 
-Every failure is a :class:`FetchError` whose ``reason`` is short and machine-friendly
-(``private_address``, ``scheme_not_allowed``, ``too_large``, ``timeout``,
-``too_many_redirects``, ``connection_error``, ``http_status:503``, …).
+Every failure is a :class:`FetchError` whose ``reason`` is short and machine-friendly and
+names what happened: ``timeout``, ``connection_refused``, ``dns_error``, ``tls_error``,
+``connection_reset``, ``connection_error`` (other socket errors), ``private_address``,
+``scheme_not_allowed``, ``bad_url``, ``too_large``, ``too_many_redirects``,
+``http_status:503``, ``cancelled``.
 
 Example::
 
@@ -31,6 +37,7 @@ import dataclasses
 import email.utils
 import functools
 import random
+import ssl
 import threading
 import time
 from collections import OrderedDict
@@ -39,18 +46,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
-from urllib3.exceptions import (
-    HTTPError,
-    NewConnectionError,
-    ProtocolError,
-    SSLError,
-)
-from urllib3.exceptions import (
-    TimeoutError as Urllib3Timeout,
-)
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import HTTPError, NameResolutionError, NewConnectionError, SSLError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from connectors import url_guard
 from connectors.charset import decode_bytes
+from connectors.deadline import Deadline, cancel_all
+from connectors.deadline import current as current_deadline
 
 USER_AGENT = ("defection-watch/0.1 (Arabic news monitoring for research; "
               "+https://github.com/defection-watch/defection-watch)")
@@ -79,6 +82,12 @@ class FetchSettings:
     host_concurrency: int = 2  # requests in flight to one host
     allow_hosts: tuple[str, ...] = ()  # exempt from the private-address guard (not link-local)
     ca_certs: str | None = None  # PEM bundle to trust instead of the system's (private CAs)
+
+    def __post_init__(self):
+        for entry in self.allow_hosts:
+            url_guard.parse_allow_host(entry)  # ValueError naming a bad entry, up front
+        if self.deadline <= 0:
+            raise ValueError(f"the fetch deadline must be positive, got {self.deadline}")
 
     def replace(self, **changes) -> FetchSettings:
         """A copy with some fields changed."""
@@ -188,13 +197,75 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class _WatchedConnection:
+    """Registers its socket with the thread's current :class:`Deadline` (see module doc)."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        deadline = current_deadline()
+        if deadline is not None:
+            deadline.watch(sock)
+        return sock
+
+    def request(self, *args, **kwargs):
+        deadline = current_deadline()
+        if deadline is not None and self.sock is not None:  # a kept-alive connection
+            deadline.watch(self.sock)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_WatchedConnection, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def cancel_fetches() -> int:
+    """End every fetch in flight in this process at once (reason ``cancelled``)."""
+    return cancel_all("cancelled")
+
+
+def connection_error(error: BaseException, host: str, url: str) -> FetchError:
+    """The FetchError of a failed connection or request, naming what happened."""
+    deadline = current_deadline()
+    if deadline is not None and deadline.cancelled:
+        return FetchError("cancelled", f"{host}: {deadline.cancelled}", url)
+    if deadline is not None and deadline.expired:
+        return FetchError("timeout", f"{host}: the fetch deadline passed", url)
+    cause = error.__cause__ or error.__context__
+    if isinstance(error, NameResolutionError):
+        return FetchError("dns_error", f"{host}: {cause or error}", url, retryable=True)
+    if isinstance(error, NewConnectionError) and isinstance(cause, ConnectionRefusedError):
+        return FetchError("connection_refused", f"{host}: connection refused", url,
+                          retryable=True)
+    if isinstance(error, SSLError) or isinstance(cause, ssl.SSLError):
+        return FetchError("tls_error", f"{host}: {error}", url)
+    if isinstance(error, Urllib3Timeout) and not isinstance(error, NewConnectionError):
+        return FetchError("timeout", f"{host}: {error}", url, retryable=True)
+    reset = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+    if isinstance(error, reset) or isinstance(cause, reset) or any(
+            isinstance(arg, reset) for arg in getattr(error, "args", ())):
+        return FetchError("connection_reset", f"{host}: {error}", url, retryable=True)
+    return FetchError("connection_error", f"{host}: {error}", url, retryable=True)
+
+
 class Fetcher:
     """Fetches URLs under :class:`FetchSettings`; thread-safe; close() when done."""
 
     def __init__(self, settings: FetchSettings | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] | None = None):
         self.settings = settings or FetchSettings()
-        self._sleep = sleep
+        self._sleep = sleep  # tests record waits; default: wait inside the deadline
         self._pools: OrderedDict[tuple, urllib3.HTTPConnectionPool] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -214,40 +285,48 @@ class Fetcher:
     def fetch(self, url: str, etag: str | None = None,
               last_modified: str | None = None) -> FetchResult:
         """GET ``url`` (conditionally when etag/last_modified are given), or FetchError."""
-        started = time.monotonic()
-        deadline = started + self.settings.deadline
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                result = self._follow(url, etag, last_modified, deadline)
-            except FetchError as error:
-                if error.url is None:
-                    error.url = url
-                wait = self._retry_wait(error, attempt, deadline)
-                if wait is None:
-                    raise
-                self._sleep(wait)
-                continue
-            result.elapsed = time.monotonic() - started
-            result.attempts = attempt
-            return result
+        with Deadline(self.settings.deadline) as deadline:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    result = self._follow(url, etag, last_modified, deadline)
+                except FetchError as error:
+                    if error.url is None:
+                        error.url = url
+                    if deadline.cancelled and error.reason != "cancelled":
+                        raise FetchError("cancelled", deadline.cancelled, url) from None
+                    wait = self._retry_wait(error, attempt, deadline)
+                    if wait is None:
+                        raise
+                    self._wait(wait, deadline)
+                    continue
+                result.elapsed = self.settings.deadline - deadline.remaining()
+                result.attempts = attempt
+                return result
 
-    def _retry_wait(self, error: FetchError, attempt: int, deadline: float) -> float | None:
+    def _wait(self, seconds: float, deadline: Deadline) -> None:
+        """Sleep ``seconds`` (injected sleep in tests; else cut short by a cancel)."""
+        if self._sleep is not None:
+            self._sleep(seconds)
+        else:
+            deadline.sleep(seconds)
+
+    def _retry_wait(self, error: FetchError, attempt: int, deadline: Deadline) -> float | None:
         """Seconds to wait before retrying after ``error``, or None to give up."""
         s = self.settings
-        if not error.retryable or attempt > s.retries:
+        if not error.retryable or attempt > s.retries or deadline.expired:
             return None
         if error.retry_after is not None:
             wait = min(error.retry_after, s.retry_after_max)
         else:
             wait = min(s.backoff_max, s.backoff * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
-        if time.monotonic() + wait >= deadline:
+        if wait >= deadline.remaining():
             return None
         return wait
 
     def _follow(self, url: str, etag: str | None, last_modified: str | None,
-                deadline: float) -> FetchResult:
+                deadline: Deadline) -> FetchResult:
         """One attempt: follow redirects hop by hop, checking each hop's address."""
         current = url
         for _ in range(self.settings.max_redirects + 1):
@@ -263,11 +342,12 @@ class Fetcher:
                          f"more than {self.settings.max_redirects} redirects", url)
 
     def _request(self, url: str, etag: str | None, last_modified: str | None,
-                 deadline: float) -> urllib3.BaseHTTPResponse:
+                 deadline: Deadline) -> urllib3.BaseHTTPResponse:
         """Send one GET to the checked address of ``url``; the response body is not read."""
         s = self.settings
         try:
-            scheme, host, port, address = url_guard.resolve_safe(url, s.allow_hosts)
+            scheme, host, port, address = url_guard.resolve_safe(
+                url, s.allow_hosts, timeout=max(0.01, deadline.remaining()))
         except url_guard.UnsafeURL as error:
             raise FetchError(error.reason, error.detail, url) from None
         headers = {"Host": _host_header(scheme, host, port), "User-Agent": s.user_agent,
@@ -278,43 +358,40 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise connection_error(TimeoutError("deadline"), host, url)
         try:
-            remaining = max(0.01, deadline - time.monotonic())
             timeout = urllib3.Timeout(connect=min(s.connect_timeout, remaining),
                                       read=min(s.read_timeout, remaining))
             pool = self._pool(scheme, host, port, str(address))
             return pool.urlopen("GET", path, headers=headers, redirect=False, retries=False,
                                 preload_content=False, timeout=timeout,
                                 assert_same_host=False, release_conn=False)
-        except Urllib3Timeout as error:
-            raise FetchError("timeout", f"{host}: {error}", url, retryable=True) from None
-        except SSLError as error:
-            raise FetchError("tls_error", f"{host}: {error}", url) from None
-        except (NewConnectionError, ProtocolError, HTTPError, OSError) as error:
-            raise FetchError("connection_error", f"{host}: {error}", url,
-                             retryable=True) from None
+        except (HTTPError, OSError) as error:
+            raise connection_error(error, host, url) from None
 
     @contextlib.contextmanager
-    def _host_slot(self, url: str, deadline: float):
+    def _host_slot(self, url: str, deadline: Deadline):
         """Hold one of the host's concurrency slots, after its politeness delay."""
         s = self.settings
         host = (urlsplit(url).hostname or "").lower()
         gate = _gate(host, s.host_concurrency)
-        if not gate.slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        if not gate.slots.acquire(timeout=deadline.remaining()):
             raise FetchError("timeout", f"no free slot for {host} before the deadline", url)
         try:
             wait = gate.reserve(s.host_delay)
-            if time.monotonic() + wait >= deadline:
+            if wait >= deadline.remaining():
                 raise FetchError("timeout", f"politeness delay for {host} passes the deadline",
                                  url, retryable=False)
             if wait > 0:
-                self._sleep(wait)
+                self._wait(wait, deadline)
             yield
         finally:
             gate.slots.release()
 
     def _finish(self, url: str, final_url: str, response: urllib3.BaseHTTPResponse,
-                deadline: float) -> FetchResult:
+                deadline: Deadline) -> FetchResult:
         """Turn a final (non-redirect) response into a FetchResult or a FetchError."""
         headers = {k.lower(): v for k, v in response.headers.items()}
         status = response.status
@@ -330,17 +407,15 @@ class Fetcher:
         return FetchResult(url, status, final_url, headers, body)
 
     def _read_body(self, response: urllib3.BaseHTTPResponse, headers: dict[str, str],
-                   url: str, deadline: float) -> bytes:
-        """Stream the body under the size cap and the deadline (a watchdog enforces it)."""
+                   url: str, deadline: Deadline) -> bytes:
+        """Stream the body under the size cap and the deadline (its watchdog enforces it)."""
         cap = self.settings.max_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap and "content-encoding" not in headers:
             _discard(response)
             raise FetchError("too_large", f"Content-Length {declared} > {cap} bytes", url)
-        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), response.shutdown)
-        watchdog.daemon = True
-        watchdog.start()
         chunks, size = [], 0
+        host = urlsplit(url).hostname or ""
         try:
             while True:
                 chunk = response.read1(CHUNK_BYTES)
@@ -349,18 +424,14 @@ class Fetcher:
                 size += len(chunk)
                 if size > cap:
                     raise FetchError("too_large", f"body passed {cap} bytes", url)
-                if time.monotonic() >= deadline:
-                    raise FetchError("timeout", "deadline passed while reading the body", url)
+                if deadline.expired:
+                    raise connection_error(TimeoutError("deadline"), host, url)
                 chunks.append(chunk)
+            if deadline.expired:  # a shut-down socket reads as a clean end of the body
+                raise connection_error(TimeoutError("deadline"), host, url)
         except (HTTPError, OSError) as error:
-            if time.monotonic() >= deadline - 0.05:
-                raise FetchError("timeout", "deadline passed while reading the body",
-                                 url) from None
-            reason = "timeout" if isinstance(error, Urllib3Timeout) else "connection_error"
-            raise FetchError(reason, f"while reading the body: {error}", url,
-                             retryable=True) from None
+            raise connection_error(error, host, url) from None
         finally:
-            watchdog.cancel()
             _discard(response)
         return b"".join(chunks)
 
@@ -375,12 +446,12 @@ class Fetcher:
             else:
                 size = self.settings.host_concurrency
                 if scheme == "https":
-                    pool = urllib3.HTTPSConnectionPool(
+                    pool = _HTTPSPool(
                         address, port, maxsize=size, server_hostname=host,
                         assert_hostname=host, cert_reqs="CERT_REQUIRED",
                         ca_certs=self.settings.ca_certs)
                 else:
-                    pool = urllib3.HTTPConnectionPool(address, port, maxsize=size)
+                    pool = _HTTPPool(address, port, maxsize=size)
                 self._pools[key] = pool
                 while len(self._pools) > MAX_POOLS:  # least recently used hosts go first
                     self._pools.popitem(last=False)[1].close()

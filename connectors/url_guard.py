@@ -4,14 +4,22 @@ A feed can point anywhere, so every hop of every fetch goes through :func:`resol
 only ``http``/``https``; the host name is resolved and refused when any of its addresses is
 loopback, private, link-local (169.254.0.0/16, the cloud metadata address), multicast,
 reserved or otherwise not globally routable — IPv4-mapped/compatible IPv6 forms, 6to4 and
-Teredo included. Hosts in ``allow_hosts`` are exempt (tests allow ``127.0.0.1``), except for
-link-local and metadata addresses, which are never allowed. The caller connects to the
-returned address (not to the name again), so a DNS answer cannot change between check and use.
+Teredo included. The caller connects to the returned address (not to the name again), so a
+DNS answer cannot change between check and use.
+
+``allow_hosts`` exempts named hosts from that check (a local test site), never link-local and
+metadata addresses. Each entry is ``HOST`` (that host on any port) or ``HOST:PORT`` (that port
+only; ``[::1]:8080`` for IPv6), compared exactly with the URL's host and port: ``127.0.0.1``
+does not allow ``localhost`` or ``127.0.0.2``, and ``127.0.0.1:8080`` does not allow a
+redirect to ``127.0.0.1:9090``. :func:`parse_allow_host` validates an entry.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
+import re
 import socket
+import threading
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -26,6 +34,8 @@ NEVER_ALLOWED = tuple(ipaddress.ip_network(n) for n in (
 ))
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+HOST_NAME = re.compile(r"^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$")
+DNS_TIMEOUT = 10.0  # seconds a name lookup may take when the caller gives no limit
 
 
 class UnsafeURL(Exception):
@@ -85,16 +95,71 @@ def classify(address: IPAddress) -> str | None:
     return None
 
 
-def resolve(host: str, port: int) -> list[IPAddress]:
+def parse_allow_host(entry: str) -> tuple[str, int | None]:
+    """``HOST`` or ``HOST:PORT`` (``[v6]:PORT``) as (host, port or None), else ValueError."""
+    text = str(entry).strip().lower()
+    if not text or "/" in text or "@" in text:
+        raise ValueError(f"{entry!r} is not HOST or HOST:PORT (e.g. 127.0.0.1 or "
+                         "127.0.0.1:8080)")
+    host, port = text, None
+    bracketed = re.fullmatch(r"\[([0-9a-f:.]+)\](?::(\d+))?", text)
+    if bracketed:
+        host, port = bracketed.group(1), bracketed.group(2)
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    host = host.rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not HOST_NAME.match(host):
+            raise ValueError(f"{entry!r} is not HOST or HOST:PORT (e.g. 127.0.0.1 or "
+                             "127.0.0.1:8080)") from None
+    if port is not None:
+        if not str(port).isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{entry!r}: expected HOST:PORT with a port from 1 to 65535")
+        port = int(port)
+    return host, port
+
+
+@functools.lru_cache(maxsize=64)
+def _allowed(allow_hosts: tuple[str, ...]) -> frozenset[tuple[str, int | None]]:
+    return frozenset(parse_allow_host(entry) for entry in allow_hosts)
+
+
+def is_allowed(host: str, port: int, allow_hosts: Iterable[str] = ()) -> bool:
+    """Whether ``host:port`` is exempt from the private-address check (see module doc)."""
+    allowed = _allowed(tuple(allow_hosts))
+    host = host.strip("[]").rstrip(".").lower()
+    return (host, None) in allowed or (host, port) in allowed
+
+
+def _getaddrinfo(host: str, port: int, timeout: float) -> list:
+    """``socket.getaddrinfo`` bounded by ``timeout`` (the lookup runs on a daemon thread)."""
+    answer: list = []
+
+    def lookup():
+        try:
+            answer.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as error:
+            answer.append(error)
+
+    thread = threading.Thread(target=lookup, name="defwatch-dns", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not answer:
+        raise UnsafeURL("dns_error", f"{host}: no answer within {timeout:.1f}s")
+    if isinstance(answer[0], BaseException):
+        raise UnsafeURL("dns_error", f"{host}: {answer[0]}")
+    return answer[0]
+
+
+def resolve(host: str, port: int, timeout: float = DNS_TIMEOUT) -> list[IPAddress]:
     """Every address ``host`` resolves to (an IP literal resolves to itself)."""
     try:
         return [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
         pass
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise UnsafeURL("dns_error", f"{host}: {error}") from None
+    infos = _getaddrinfo(host, port, max(0.01, timeout))
     seen: dict[IPAddress, None] = {}
     for info in infos:
         seen.setdefault(ipaddress.ip_address(info[4][0].split("%")[0]), None)
@@ -103,13 +168,18 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return list(seen)
 
 
-def resolve_safe(url: str, allow_hosts: Iterable[str] = ()) -> tuple[str, str, int, IPAddress]:
-    """Scheme, host, port and the address to connect to, or UnsafeURL naming why not."""
+def resolve_safe(url: str, allow_hosts: Iterable[str] = (),
+                 timeout: float = DNS_TIMEOUT) -> tuple[str, str, int, IPAddress]:
+    """Scheme, host, port and the address to connect to, or UnsafeURL naming why not.
+
+    ``timeout`` bounds the name lookup (``dns_error`` when it passes).
+    """
     scheme, host, port = check_scheme(url)
-    allowed = host in {h.lower().strip("[]") for h in allow_hosts}
-    addresses = resolve(host, port)
+    allowed = is_allowed(host, port, allow_hosts)
+    addresses = resolve(host, port, timeout)
     for address in addresses:
         why = classify(address)
         if why == "link_local" or (why and not allowed):
-            raise UnsafeURL("private_address", f"{host} resolves to {address} ({why})")
+            hint = "" if why == "link_local" else f"; not an allowed host:port ({host}:{port})"
+            raise UnsafeURL("private_address", f"{host} resolves to {address} ({why}){hint}")
     return scheme, host, port, addresses[0]

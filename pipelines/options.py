@@ -9,11 +9,13 @@ Beam next to these. The Elasticsearch connection flags are those of every comman
 """
 from __future__ import annotations
 
+import argparse
 import os
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.es_client import EsTarget, add_es_arguments, es_target_from_args
+from connectors.url_guard import parse_allow_host
 
 DEFAULTS = {
     "tick_interval": 5.0,  # seconds between checks of which feeds are due
@@ -22,6 +24,15 @@ DEFAULTS = {
     "article_decision_delay": 60,
     "drain_margin": 20.0,  # seconds of drain on top of the article decision delay
 }
+
+
+def allow_host_entry(value: str) -> str:
+    """An ``--allow-host`` value checked up front: ``HOST`` or ``HOST:PORT`` (argparse type)."""
+    try:
+        parse_allow_host(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value.strip()
 
 
 class DefwatchOptions(PipelineOptions):
@@ -38,8 +49,11 @@ class DefwatchOptions(PipelineOptions):
                             dest="alert_retry_interval", type=float, default=60.0,
                             help="seconds between sweeps re-sending failed alerts (default 60)")
         parser.add_argument("--allow-host", "--allow_host", dest="allow_host", action="append",
-                            default=None,
-                            help="host exempt from the private-address guard (repeatable)")
+                            default=None, type=allow_host_entry, metavar="HOST[:PORT]",
+                            help="host exempt from the private-address guard (repeatable): "
+                                 "HOST allows every port of that host, HOST:PORT that port "
+                                 "only (also after redirects); link-local and metadata "
+                                 "addresses are never allowed")
         parser.add_argument("--poll-interval", "--poll_interval", dest="poll_interval",
                             type=float, default=None,
                             help="seconds between polls of every feed (overrides feeds.yaml)")

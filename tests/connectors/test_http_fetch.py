@@ -1,12 +1,15 @@
 """The hardened fetcher against a real loopback server and its hostile routes."""
 import gzip
 import shutil
+import socket
 import subprocess
+import threading
+import time
 import tracemalloc
 
 import pytest
 
-from connectors.http_fetch import Fetcher, FetchError, FetchSettings
+from connectors.http_fetch import Fetcher, FetchError, FetchSettings, cancel_fetches
 from tests.support.loopback_site import LoopbackSite, Response, http_date
 
 FAST = FetchSettings(allow_hosts=("127.0.0.1",), connect_timeout=1.0, read_timeout=1.0,
@@ -29,6 +32,14 @@ def waits():
 def fetcher(waits):
     with Fetcher(FAST, sleep=waits.append) as instance:
         yield instance
+
+
+def wait_for(condition, timeout: float = 5.0) -> None:
+    """Poll ``condition`` until it holds (fails the test after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
 
 
 def reason_of(fetcher, url, **kwargs):
@@ -197,3 +208,103 @@ def test_https_is_verified_against_the_host_name(tls_files, waits):
             by_name = fetcher.fetch(f"https://localhost:{site.port}/s")
             assert by_name.text == "<p>tls</p>"
         assert [r.headers["host"] for r in site.requests][-1] == f"localhost:{site.port}"
+
+
+# ----------------------------------------------------------------------------- the deadline
+
+def _timed(fetcher, url):
+    started = time.monotonic()
+    reason = reason_of(fetcher, url)
+    return reason, time.monotonic() - started
+
+
+def test_status_line_and_headers_trickled_byte_by_byte_end_at_the_deadline(site):
+    site.trickle_head("/tarpit", interval=0.2)  # every read gets a byte within read_timeout
+    with Fetcher(FAST.replace(deadline=1.5, read_timeout=1.0, retries=3)) as fetcher:
+        reason, elapsed = _timed(fetcher, site.url("/tarpit"))
+    assert reason == "timeout"
+    assert 1.4 <= elapsed < 2.5
+
+
+def test_the_deadline_covers_retries_and_their_waits(site):
+    site.route("/always-busy", Response(503, headers={"Retry-After": "1"}))
+    settings = FAST.replace(deadline=2.5, retries=10, retry_after_max=1.0)
+    with Fetcher(settings) as fetcher:  # real waits
+        reason, elapsed = _timed(fetcher, site.url("/always-busy"))
+    assert reason == "http_status:503"
+    assert elapsed < 2.6 and site.hits("/always-busy") <= 3
+
+
+def test_the_deadline_covers_a_redirect_chain_into_a_tarpit(site):
+    site.trickle_head("/tarpit-2", interval=0.2)
+    site.redirect("/hop-1", "/hop-2")
+    site.redirect("/hop-2", "/tarpit-2")
+    with Fetcher(FAST.replace(deadline=1.5)) as fetcher:
+        reason, elapsed = _timed(fetcher, site.url("/hop-1"))
+    assert reason == "timeout" and elapsed < 2.5
+
+
+def test_cancel_fetches_ends_a_hanging_fetch_at_once(site):
+    site.hang("/never-cancel")
+    outcome = []
+    with Fetcher(FAST.replace(deadline=30.0, read_timeout=30.0)) as fetcher:
+        worker = threading.Thread(target=lambda: outcome.append(
+            reason_of(fetcher, site.url("/never-cancel"))))
+        worker.start()
+        wait_for(lambda: site.hits("/never-cancel") == 1)
+        started = time.monotonic()
+        assert cancel_fetches() >= 1
+        worker.join(5)
+    assert outcome == ["cancelled"] and time.monotonic() - started < 1.0
+
+
+# ----------------------------------------------------------------------------- error reasons
+
+def test_connection_refused_has_its_own_reason(fetcher):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert reason_of(fetcher, f"http://127.0.0.1:{port}/feed") == "connection_refused"
+
+
+def test_dns_failure_has_its_own_reason(fetcher):
+    assert reason_of(fetcher, "http://no-such-outlet.invalid/feed") == "dns_error"
+
+
+def test_tls_failure_has_its_own_reason(site, fetcher):
+    site.static("/plain", "<p>not tls</p>")
+    assert reason_of(fetcher, f"https://127.0.0.1:{site.port}/plain") == "tls_error"
+
+
+# ----------------------------------------------------------------------------- allow-host
+
+def test_allow_host_with_port_allows_that_port_only_also_after_redirects(site, waits):
+    with LoopbackSite() as other:
+        other.static("/page", "<p>other port</p>")
+        site.static("/here", "<p>here</p>")
+        site.redirect("/to-other-port", other.url("/page"))
+        exact = FAST.replace(allow_hosts=(f"127.0.0.1:{site.port}",))
+        with Fetcher(exact, sleep=waits.append) as fetcher:
+            assert fetcher.fetch(site.url("/here")).text == "<p>here</p>"
+            assert reason_of(fetcher, site.url("/to-other-port")) == "private_address"
+            assert reason_of(fetcher, other.url("/page")) == "private_address"
+        assert other.hits("/page") == 0
+        both = FAST.replace(allow_hosts=(f"127.0.0.1:{site.port}", f"127.0.0.1:{other.port}"))
+        with Fetcher(both, sleep=waits.append) as fetcher:
+            assert fetcher.fetch(site.url("/to-other-port")).text == "<p>other port</p>"
+
+
+def test_allow_host_matches_the_host_exactly(waits):
+    with LoopbackSite(host="127.0.0.3") as outlet:
+        outlet.static("/feed", "<p>x</p>")
+        with Fetcher(FAST, sleep=waits.append) as fetcher:  # allows 127.0.0.1 only
+            assert reason_of(fetcher, outlet.url("/feed")) == "private_address"
+        with Fetcher(FAST.replace(allow_hosts=("127.0.0.3",)), sleep=waits.append) as fetcher:
+            assert fetcher.fetch(outlet.url("/feed")).text == "<p>x</p>"
+
+
+@pytest.mark.parametrize("entry", ["http://127.0.0.1", "127.0.0.1:0", "127.0.0.1:http", "",
+                                   "a b", "127.0.0.1/feed"])
+def test_bad_allow_host_entries_are_refused_up_front(entry):
+    with pytest.raises(ValueError, match="HOST"):
+        FetchSettings(allow_hosts=(entry,))

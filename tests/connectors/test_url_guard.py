@@ -3,7 +3,14 @@ import ipaddress
 
 import pytest
 
-from connectors.url_guard import UnsafeURL, check_scheme, classify, resolve_safe
+from connectors.url_guard import (
+    UnsafeURL,
+    check_scheme,
+    classify,
+    is_allowed,
+    parse_allow_host,
+    resolve_safe,
+)
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://example.org/1",
@@ -51,3 +58,24 @@ def test_names_are_resolved_before_checking():
     with pytest.raises(UnsafeURL) as caught:
         resolve_safe("http://localhost/", ["127.0.0.1"])
     assert caught.value.reason == "private_address"
+
+
+@pytest.mark.parametrize("entry, parsed", [
+    ("127.0.0.1", ("127.0.0.1", None)), ("127.0.0.1:8080", ("127.0.0.1", 8080)),
+    ("LocalHost.", ("localhost", None)), ("news.example.org:443", ("news.example.org", 443)),
+    ("[::1]:8080", ("::1", 8080)), ("::1", ("::1", None)), ("[::1]", ("::1", None)),
+])
+def test_allow_host_entries(entry, parsed):
+    assert parse_allow_host(entry) == parsed
+
+
+def test_allow_host_port_is_exact_and_a_bare_host_allows_every_port():
+    assert is_allowed("127.0.0.1", 8080, ["127.0.0.1:8080"])
+    assert not is_allowed("127.0.0.1", 9090, ["127.0.0.1:8080"])
+    assert is_allowed("127.0.0.1", 9090, ["127.0.0.1"])
+    assert not is_allowed("127.0.0.2", 8080, ["127.0.0.1"])
+    assert not is_allowed("localhost", 8080, ["127.0.0.1:8080"])
+    with pytest.raises(UnsafeURL) as caught:
+        resolve_safe("http://127.0.0.1:9090/x", ["127.0.0.1:8080"])
+    assert caught.value.reason == "private_address" and "127.0.0.1:9090" in caught.value.detail
+    assert str(resolve_safe("http://127.0.0.1:8080/x", ["127.0.0.1:8080"])[3]) == "127.0.0.1"

@@ -18,6 +18,7 @@ Usage::
         site.hang("/never")                     # accepts, never answers until close()
         site.huge("/huge", 50_000_000)          # streams zeros (no Content-Length)
         site.drip("/slow", b"x" * 1000, chunk=10, interval=0.5)  # a slow trickle
+        site.trickle_head("/tarpit", interval=0.5)  # status line and headers, byte by byte
         site.redirect("/loop1", "/loop2"); site.redirect("/loop2", "/loop1")
         site.redirect("/evil", "http://169.254.169.254/latest/meta-data/")
         site.route("/custom", lambda request: Response(200, request.path.encode()))
@@ -26,6 +27,7 @@ Usage::
         site.requests                           # every Request, in arrival order
 
     LoopbackSite(tls=(cert_file, key_file))     # the same over HTTPS
+    LoopbackSite(host="127.0.0.7")              # its own loopback address (an outlet's host)
 
 Routes match the request path with its query string first, then the path alone; unknown
 paths get 404. Registering a path again replaces its route (so a page can change).
@@ -90,6 +92,11 @@ class _Huge(_Special):
 class _Drip(_Special):
     body: bytes
     chunk: int
+    interval: float
+
+
+@dataclass
+class _TrickleHead(_Special):
     interval: float
 
 
@@ -283,6 +290,14 @@ class LoopbackSite:
         """Stream ``size`` bytes of zeros, with or without a Content-Length header."""
         self.route(path, lambda _r: _Huge(size, declare_length))
 
+    def trickle_head(self, path: str, interval: float = 0.5) -> None:
+        """Send the status line and then an endless header one byte every ``interval`` s.
+
+        Every read gets a byte well within any read timeout, so only a deadline that covers
+        the status line and headers ends the request.
+        """
+        self.route(path, lambda _r: _TrickleHead(interval))
+
     def drip(self, path: str, body: bytes, chunk: int = 16, interval: float = 0.2) -> None:
         """Send headers at once, then ``body`` ``chunk`` bytes every ``interval`` seconds."""
         self.route(path, lambda _r: _Drip(body, chunk, interval))
@@ -306,6 +321,9 @@ class LoopbackSite:
             if isinstance(answer, _Drip):
                 self._send_drip(http, answer)
                 return
+            if isinstance(answer, _TrickleHead):
+                self._send_trickle(http, answer)
+                return
             body = answer.body_bytes()
             http.send_response(answer.status)
             if answer.content_type:
@@ -327,6 +345,19 @@ class LoopbackSite:
         for start in range(0, len(answer.body), answer.chunk):
             http.wfile.write(answer.body[start:start + answer.chunk])
             http.wfile.flush()
+            if self._closing.wait(answer.interval):
+                break
+        http.close_connection = True
+
+    def _send_trickle(self, http: BaseHTTPRequestHandler, answer: _TrickleHead) -> None:
+        """Status line, then ``X-Slow: aaaa…`` one byte at a time until the client leaves."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nX-Slow: "
+        position = 0
+        while not self._closing.is_set():
+            byte = head[position:position + 1] if position < len(head) else b"a"
+            http.wfile.write(byte)
+            http.wfile.flush()
+            position += 1
             if self._closing.wait(answer.interval):
                 break
         http.close_connection = True
