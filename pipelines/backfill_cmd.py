@@ -20,7 +20,7 @@ import logging
 import sys
 
 from pipelines.cli import CommandError
-from pipelines.options import DefwatchOptions
+from pipelines.options import DefwatchOptions, unknown_options, unknown_options_message
 
 
 def parser() -> argparse.ArgumentParser:
@@ -28,7 +28,7 @@ def parser() -> argparse.ArgumentParser:
     from connectors.archive import MAX_LINE_BYTES
 
     parser = argparse.ArgumentParser(
-        prog="defwatch backfill", description=__doc__.split("\n\n")[0],
+        allow_abbrev=False, prog="defwatch backfill", description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:" + __doc__.split("examples:")[1].rstrip() +
                "\n\nBeam options (--runner, --direct_num_workers, …) are passed to Beam.")
@@ -81,6 +81,10 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     known, beam_args = parser().parse_known_args(argv)
+    unknown = unknown_options(beam_args)
+    if unknown:  # a typo would otherwise be dropped by Beam with a mere warning
+        print(unknown_options_message("defwatch backfill", unknown), file=sys.stderr)
+        return 2
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from pipelines import backfill

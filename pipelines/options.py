@@ -10,6 +10,7 @@ Beam next to these. The Elasticsearch connection flags are those of every comman
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -112,3 +113,32 @@ def resolved(options: PipelineOptions) -> DefwatchOptions:
     if opts.drain_seconds is None:
         opts.drain_seconds = opts.article_decision_delay + DEFAULTS["drain_margin"]
     return opts
+
+
+def _all_options_parser() -> argparse.ArgumentParser:
+    """A parser knowing every option of every PipelineOptions class (Beam's and ours)."""
+    from apache_beam.options.pipeline_options import _BeamArgumentParser
+    parser = _BeamArgumentParser(allow_abbrev=False, add_help=False)
+    classes: dict[str, type] = {}
+    for cls in PipelineOptions.__subclasses__():  # as Beam's own get_all_options does
+        classes.setdefault(str(cls), cls)
+    for cls in classes.values():
+        cls._add_argparse_args(parser)
+    return parser
+
+
+def unknown_options(args: list[str]) -> list[str]:
+    """The arguments in ``args`` that neither Beam nor defection-watch knows (typos)."""
+    _, unknown = _all_options_parser().parse_known_args(args)
+    return unknown
+
+
+def unknown_options_message(prog: str, unknown: list[str]) -> str:
+    """One line naming the first unknown option, with the nearest known one when close."""
+    first = next((a for a in unknown if a.startswith("-")), unknown[0])
+    name = first.split("=", 1)[0]
+    known = [o for action in _all_options_parser()._actions for o in action.option_strings]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    what = "unknown option" if first.startswith("-") else "unexpected argument"
+    return f"{prog}: {what} {first!r}{hint}; see {prog} --help"

@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from pipelines.options import DefwatchOptions
+from pipelines.options import DefwatchOptions, unknown_options, unknown_options_message
 
 LOG = logging.getLogger("defwatch.run")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def runner_args(beam_args: list[str]) -> list[str]:
 def parser() -> argparse.ArgumentParser:
     """The ``defwatch run`` parser (Beam's own options pass through unparsed)."""
     parser = argparse.ArgumentParser(
-        prog="defwatch run", description=__doc__.split("\n\n")[0],
+        allow_abbrev=False, prog="defwatch run", description=__doc__.split("\n\n")[0],
         epilog="Beam options (--runner, --prism_location, --flink_master, "
                "--environment_type, …) are passed to Beam.")
     DefwatchOptions._add_argparse_args(parser)
@@ -107,6 +107,10 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s", stream=sys.stderr)
     known, beam_args = parser().parse_known_args(argv)
+    unknown = unknown_options(beam_args)
+    if unknown:  # a typo would otherwise be dropped by Beam with a mere warning
+        print(unknown_options_message("defwatch run", unknown), file=sys.stderr)
+        return 2
     if not known.feeds:
         print("defwatch run: --feeds FEEDS.yaml is required", file=sys.stderr)
         return 2

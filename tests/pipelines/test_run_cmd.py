@@ -7,8 +7,8 @@ import stat
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipelines import run_cmd
-from pipelines.options import DefwatchOptions, resolved
+from pipelines import backfill_cmd, run_cmd
+from pipelines.options import DefwatchOptions, resolved, unknown_options
 from pipelines.status import format_status
 
 
@@ -95,3 +95,26 @@ def test_prism_binary_is_found_in_the_project_cache(monkeypatch, tmp_path):
     assert run_cmd.prism_binary() is None  # not executable
     os.chmod(binary, 0o755)
     assert run_cmd.prism_binary() == str(binary)
+
+
+@pytest.mark.parametrize("command", [run_cmd.main, backfill_cmd.main])
+def test_a_mistyped_option_is_a_usage_error_naming_it(command, capsys):
+    head = ["--feeds", "feeds.yaml"] if command is run_cmd.main else ["archive.jsonl"]
+    assert command([*head, "--duraton", "60"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown option '--duraton' (did you mean --duration?)" in err
+
+
+def test_beam_options_pass_the_check_and_typos_of_them_do_not():
+    beam_args = ["--runner=PrismRunner", "--prism_location", "/opt/prism", "--streaming",
+                 "--flink_master=[local]", "--environment_type=LOOPBACK",
+                 "--experiments=disable_prism_server_singleton", "--setup_file", "./setup.py"]
+    assert unknown_options(beam_args) == []
+    assert unknown_options(["--runer", "PrismRunner"]) == ["--runer", "PrismRunner"]
+
+
+def test_a_bad_allow_host_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as caught:
+        run_cmd.main(["--feeds", "feeds.yaml", "--allow-host", "127.0.0.1:http"])
+    assert caught.value.code == 2
+    assert "expected HOST:PORT" in capsys.readouterr().err
