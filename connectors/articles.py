@@ -21,7 +21,7 @@ from connectors.http_fetch import Fetcher, FetchError, FetchSettings
 from schemas.records import DEAD_LETTER, Article, DeadLetter, FeedEntry, stable_id, utc_now_iso
 from transforms.clean import clean_html
 
-__all__ = ["FetchedPage", "FetchArticles", "CleanArticles"]
+__all__ = ["FetchedPage", "FetchArticles", "CleanArticles", "fetch_page"]
 
 # Reasons that mean the URL itself is hostile: never fall back to the summary.
 REFUSED = frozenset({"private_address", "scheme_not_allowed", "bad_url"})
@@ -46,6 +46,29 @@ def _counter(name: str):
     return beam.metrics.Metrics.counter(METRICS_NAMESPACE, name)
 
 
+def fetch_page(fetcher: Fetcher, entry: FeedEntry) -> FetchedPage:
+    """The page of ``entry`` (failures as data); Telegram entries are not fetched."""
+    if entry.inline_text:
+        return FetchedPage(entry)
+    try:
+        result = fetcher.fetch(entry.url)
+    except FetchError as error:
+        return FetchedPage(entry, fetch_error=error.reason, fetch_detail=error.detail,
+                           fetched_at=utc_now_iso())
+    if result.content_type not in HTML_TYPES:
+        return FetchedPage(entry, final_url=result.final_url, status=result.status,
+                           fetch_error="not_html", fetch_detail=result.content_type,
+                           fetched_at=utc_now_iso())
+    return FetchedPage(entry, html=result.text, final_url=result.final_url,
+                       status=result.status, fetched_at=utc_now_iso())
+
+
+def count_fetch(page: FetchedPage) -> None:
+    """Count a page's fetch outcome as ``articles:fetch/<ok|reason>`` (inside a DoFn)."""
+    if not page.entry.inline_text:
+        _counter(f"fetch/{page.fetch_error or 'ok'}").inc()
+
+
 class _FetchArticleFn(beam.DoFn):
     """Fetches the page of each FeedEntry (Telegram entries pass through unfetched)."""
 
@@ -56,25 +79,9 @@ class _FetchArticleFn(beam.DoFn):
         self._fetcher = Fetcher(self._settings)
 
     def process(self, entry: FeedEntry):
-        if entry.inline_text:
-            yield FetchedPage(entry)
-            return
-        try:
-            result = self._fetcher.fetch(entry.url)
-        except FetchError as error:
-            _counter(f"fetch/{error.reason}").inc()
-            yield FetchedPage(entry, fetch_error=error.reason, fetch_detail=error.detail,
-                              fetched_at=utc_now_iso())
-            return
-        if result.content_type not in HTML_TYPES:
-            _counter("fetch/not_html").inc()
-            yield FetchedPage(entry, final_url=result.final_url, status=result.status,
-                              fetch_error="not_html", fetch_detail=result.content_type,
-                              fetched_at=utc_now_iso())
-            return
-        _counter("fetch/ok").inc()
-        yield FetchedPage(entry, html=result.text, final_url=result.final_url,
-                          status=result.status, fetched_at=utc_now_iso())
+        page = fetch_page(self._fetcher, entry)
+        count_fetch(page)
+        yield page
 
     def teardown(self):
         self._fetcher.close()

@@ -5,7 +5,9 @@
 and each report ``/<outlet>/<slug>.html`` (a full page: navigation, the article, a "most read"
 sidebar and a footer, so the cleaner has boilerplate to remove). A report enters its feed
 ``delay`` seconds after the site starts (``speed`` scales that), or when ``release(slug)`` is
-called when the site runs with ``auto=False`` (tests).
+called when the site runs with ``auto=False`` (tests). With ``outlet_hosts`` every outlet is
+served from its own loopback address (``127.0.0.11``, ``127.0.0.12``, …), as real outlets are
+different hosts (politeness delays, hanging hosts and ``--allow-host`` apply per host).
 
 Command line (used by ``deploy/demo.sh`` and ``deploy/runners/prove_runners.sh``)::
 
@@ -67,7 +69,7 @@ class SampleSite:
     """The site in a daemon thread; use as a context manager or ``start()``/``close()``."""
 
     def __init__(self, samples: dict | None = None, port: int = 0, auto: bool = True,
-                 speed: float = 1.0):
+                 speed: float = 1.0, outlet_hosts: bool = False):
         self.samples = samples or load_samples()
         self.auto = auto
         self.speed = speed
@@ -75,22 +77,43 @@ class SampleSite:
         self.released: set[str] = set()
         self.hits: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        hosts = {"": "127.0.0.1"}
+        if outlet_hosts:
+            hosts.update({o["id"]: f"127.0.0.{11 + i}"
+                          for i, o in enumerate(self.samples["outlets"])})
+        self._servers = {key: ThreadingHTTPServer((host, port if key == "" else 0),
+                                                  self._handler())
+                         for key, host in hosts.items()}
+        self._threads = []
+        for server in self._servers.values():
+            server.daemon_threads = True
+            self._threads.append(threading.Thread(target=server.serve_forever, daemon=True))
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        """The site's main address (every outlet, unless they have their own hosts)."""
+        return self.outlet_url("")
+
+    @property
+    def hosts(self) -> list[str]:
+        """Every loopback address the site serves on (for ``--allow-host``)."""
+        return [server.server_address[0] for server in self._servers.values()]
+
+    def outlet_url(self, outlet_id: str) -> str:
+        """The base URL of one outlet."""
+        host, port = self._servers.get(outlet_id, self._servers[""]).server_address[:2]
+        return f"http://{host}:{port}"
 
     def start(self) -> SampleSite:
         self.started = time.monotonic()
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
 
     def __enter__(self) -> SampleSite:
         return self.start()
@@ -115,14 +138,15 @@ class SampleSite:
         """A feeds.yaml listing every outlet's feed on this site (``defwatch run
         --poll-interval`` polls faster than the registry's 10 s minimum)."""
         poll_interval = max(10, poll_interval)
-        feeds = [{"id": o["id"], "name": o["name"], "url": f"{self.base_url}/{o['id']}/feed.xml",
+        feeds = [{"id": o["id"], "name": o["name"],
+                  "url": f"{self.outlet_url(o['id'])}/{o['id']}/feed.xml",
                   "kind": "rss", "language": "ar", "poll_interval": poll_interval}
                  for o in self.samples["outlets"]]
         return yaml.safe_dump({"feeds": feeds}, allow_unicode=True, sort_keys=False)
 
     def page_url(self, slug: str) -> str:
         report = next(r for r in self.samples["reports"] if r["slug"] == slug)
-        return f"{self.base_url}/{report['outlet']}/{slug}.html"
+        return f"{self.outlet_url(report['outlet'])}/{report['outlet']}/{slug}.html"
 
     def _outlet(self, outlet_id: str) -> dict | None:
         return next((o for o in self.samples["outlets"] if o["id"] == outlet_id), None)
@@ -130,14 +154,15 @@ class SampleSite:
     def _feed(self, outlet: dict) -> tuple[bytes, str]:
         items = self.visible(outlet["id"])
         parts = [f"<item><title>{html.escape(r['title'])}</title>"
-                 f"<link>{self.base_url}/{outlet['id']}/{r['slug']}.html</link>"
+                 f"<link>{self.outlet_url(outlet['id'])}/{outlet['id']}/{r['slug']}.html</link>"
                  f"<guid isPermaLink=\"false\">{outlet['id']}-{r['slug']}</guid>"
                  f"<pubDate>{_rfc822(r['published'])}</pubDate>"
                  f"<description>{html.escape(r['paragraphs'][0][:200])}</description></item>"
                  for r in items]
         newest = _rfc822(items[0]["published"]) if items else _rfc822("2026-01-01T00:00:00Z")
         body = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>"
-                f"<title>{html.escape(outlet['name'])}</title><link>{self.base_url}/</link>"
+                f"<title>{html.escape(outlet['name'])}</title>"
+                f"<link>{self.outlet_url(outlet['id'])}/</link>"
                 f"<description>{html.escape(outlet['name'])}</description><language>ar"
                 f"</language><lastBuildDate>{newest}</lastBuildDate>{''.join(parts)}"
                 "</channel></rss>").encode()

@@ -19,11 +19,16 @@ from connectors.es_client import EsTarget, add_es_arguments, es_target_from_args
 from connectors.url_guard import parse_allow_host
 
 DEFAULTS = {
-    "tick_interval": 5.0,  # seconds between checks of which feeds are due
+    "tick_interval": 1.0,  # seconds between hand-overs of finished polls and due checks
     "status_interval": 30.0,
     "dedup_window_days": 21,
-    "article_decision_delay": 60,
-    "drain_margin": 20.0,  # seconds of drain on top of the article decision delay
+    "article_decision_delay": 0,  # streaming: articles go on at once, copies linked later
+    "drain_seconds": 30.0,  # SIGINT/SIGTERM: time for in-flight work to finish
+    "drain_margin": 20.0,  # seconds of drain on top of a non-zero article decision delay
+    "max_new_per_poll": 50,
+    "poll_workers": 16,
+    "host_delay": 1.0,
+    "backoff_max": 900.0,
 }
 
 
@@ -60,10 +65,27 @@ class DefwatchOptions(PipelineOptions):
                             help="seconds between polls of every feed (overrides feeds.yaml)")
         parser.add_argument("--tick-interval", "--tick_interval", dest="tick_interval",
                             type=float, default=DEFAULTS["tick_interval"],
-                            help="seconds between checks of which feeds are due (default 5)")
+                            help="seconds between hand-overs of finished polls to the "
+                                 "pipeline and checks of which feeds are due (default 1)")
         parser.add_argument("--fetch-deadline", "--fetch_deadline", dest="fetch_deadline",
                             type=float, default=None,
-                            help="seconds one feed or page fetch may take in all (default 60)")
+                            help="seconds one feed or page fetch may take in all: lookup, "
+                                 "connect, headers, body, redirects, retries (default 60)")
+        parser.add_argument("--max-new-per-poll", "--max_new_per_poll", dest="max_new_per_poll",
+                            type=int, default=DEFAULTS["max_new_per_poll"],
+                            help="new entries taken from a feed per poll, newest first; the "
+                                 "rest come on the next poll (default 50)")
+        parser.add_argument("--poll-workers", "--poll_workers", dest="poll_workers", type=int,
+                            default=DEFAULTS["poll_workers"],
+                            help="feeds polled (with their pages) at once (default 16)")
+        parser.add_argument("--host-delay", "--host_delay", dest="host_delay", type=float,
+                            default=DEFAULTS["host_delay"],
+                            help="politeness: seconds between two requests to one host "
+                                 "(default 1)")
+        parser.add_argument("--backoff-max", "--backoff_max", dest="backoff_max", type=float,
+                            default=DEFAULTS["backoff_max"],
+                            help="longest wait before polling a failing feed again; the wait "
+                                 "doubles from the poll interval (default 900)")
         parser.add_argument("--duration", type=float, default=None,
                             help="stop after this many seconds (drains and flushes first)")
         parser.add_argument("--kibana-url", "--kibana_url", dest="kibana_url", default=None,
@@ -79,12 +101,14 @@ class DefwatchOptions(PipelineOptions):
         parser.add_argument("--article-decision-delay", "--article_decision_delay",
                             dest="article_decision_delay", type=int,
                             default=DEFAULTS["article_decision_delay"],
-                            help="seconds an article waits for near-duplicates before it goes "
-                                 "on to extraction (default 60)")
+                            help="streaming: seconds (of watermark) an article waits for "
+                                 "near-duplicates before extraction; 0 (default) sends it on "
+                                 "at once and links a copy found later")
         parser.add_argument("--drain-seconds", "--drain_seconds", dest="drain_seconds",
                             type=float, default=None,
-                            help="on SIGINT/SIGTERM, seconds to let in-flight work finish "
-                                 "(default: the article decision delay + 20)")
+                            help="on SIGINT/SIGTERM or at the end of --duration, seconds "
+                                 "in-flight work gets to finish before the job is cancelled "
+                                 "(default 30, or the article decision delay + 20)")
         parser.add_argument("--no-setup", "--no_setup", dest="no_setup", action="store_true",
                             default=False, help="do not install index templates first")
 
@@ -111,7 +135,8 @@ def resolved(options: PipelineOptions) -> DefwatchOptions:
     opts.alert = list(dict.fromkeys(alerts))
     opts.allow_host = list(opts.allow_host or [])
     if opts.drain_seconds is None:
-        opts.drain_seconds = opts.article_decision_delay + DEFAULTS["drain_margin"]
+        opts.drain_seconds = max(DEFAULTS["drain_seconds"],
+                                 opts.article_decision_delay + DEFAULTS["drain_margin"])
     return opts
 
 

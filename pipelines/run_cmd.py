@@ -4,10 +4,13 @@
 - Runner: Beam's ``--runner`` when given; else Prism when its binary is in the project cache
   (``.cache/bin/prism``, built by ``deploy/runners/build_prism.sh``, or ``DEFWATCH_PRISM``);
   else the DirectRunner, with a warning (its streaming mode fires timers early).
-- SIGINT/SIGTERM: no feed is polled any more, in-flight work gets ``--drain-seconds`` to
-  finish and flush, then the job is cancelled. ``--duration S`` ends the impulse after S
-  seconds so the pipeline drains and finishes by itself.
-- A one-line status on stderr every ``--status-interval`` seconds.
+- SIGINT/SIGTERM: no feed is polled any more and the fetches in flight end; the job is
+  cancelled as soon as everything handed out is processed and committed (the scheduler
+  says so when the SDK worker runs in this process), at the latest ``--drain-seconds`` after
+  the signal. ``--duration S`` ends the impulse after S seconds, so the pipeline drains and
+  finishes by itself; if it has not after S + ``--drain-seconds``, it is cancelled. Either
+  way the command returns within ``CANCEL_GRACE`` seconds of the cancel: a run always ends.
+- A one-line status on stderr every ``--status-interval`` seconds (feeds backing off named).
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from pipelines.options import DefwatchOptions, unknown_options, unknown_options_
 
 LOG = logging.getLogger("defwatch.run")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-EXIT_GRACE = 60.0  # seconds past --duration + drain before a bounded run is cancelled
+CANCEL_GRACE = 8.0  # seconds a cancelled job gets to stop before the command returns
+QUIET_CHECKS = 3  # idle checks in a row (0.5 s apart) that make a stopping run drained
 
 
 def prism_binary() -> str | None:
@@ -135,10 +139,10 @@ def main(argv: list[str]) -> int:
 
 def run_until_stopped(pipeline, opts) -> int:
     """Run ``pipeline`` until it finishes, ``--duration`` passes or a signal stops it."""
-    from pipelines import streaming
+    from connectors import feed_scheduler
     from pipelines.status import StatusReporter
 
-    streaming.STOP.clear()
+    feed_scheduler.STOP.clear()
     started = time.monotonic()
     stop_at, restore = _install_signal_handlers()
     try:
@@ -148,22 +152,40 @@ def run_until_stopped(pipeline, opts) -> int:
         outcome: list = []
         waiter = threading.Thread(target=lambda: outcome.append(_wait(result)), daemon=True)
         waiter.start()
-        limit = (opts.duration + opts.drain_seconds + EXIT_GRACE) if opts.duration else None
-        while waiter.is_alive():
-            waiter.join(0.5)
-            stopping_for = stop_at() and time.monotonic() - stop_at()
-            overdue = limit is not None and time.monotonic() - started > limit
-            if (stopping_for and stopping_for > opts.drain_seconds) or overdue:
-                _cancel(result)
-                waiter.join(30)
-                break
+        _watch(result, waiter, opts, started, stop_at)
         reporter.stop()
         print(reporter.line(), file=sys.stderr, flush=True)
     finally:
         restore()
-    state = outcome[0] if outcome else "CANCELLED"
+        feed_scheduler.release_all()
+    state = outcome[0] if outcome else "CANCELLED (did not stop in time)"
     print(f"defwatch run: pipeline {state}", file=sys.stderr, flush=True)
     return 0 if state in ("DONE", "CANCELLED", "STOPPED") or stop_at() else 1
+
+
+def _watch(result, waiter: threading.Thread, opts, started: float, stop_at) -> None:
+    """Wait for the job; cancel it once drained or overdue; return at most CANCEL_GRACE later."""
+    from connectors import feed_scheduler
+
+    end_by = opts.duration + opts.drain_seconds if opts.duration else None
+    cancelled_at, quiet = None, 0
+    while waiter.is_alive():
+        waiter.join(0.5)
+        now = time.monotonic()
+        stopping_for = now - stop_at() if stop_at() else None
+        if stopping_for is not None:
+            quiet = quiet + 1 if feed_scheduler.all_idle() else 0
+        drained = quiet >= QUIET_CHECKS
+        overdue = end_by is not None and now - started > end_by
+        if cancelled_at is None and (drained or overdue or (
+                stopping_for is not None and stopping_for > opts.drain_seconds)):
+            why = "drained" if drained else "drain time over"
+            print(f"defwatch run: {why}; cancelling the job", file=sys.stderr, flush=True)
+            _cancel(result)
+            cancelled_at = now
+        if cancelled_at is not None and now - cancelled_at > CANCEL_GRACE:
+            LOG.error("the job did not stop within %.0f s of its cancel; exiting", CANCEL_GRACE)
+            return
 
 
 def argv_of(known: argparse.Namespace) -> list[str]:
@@ -187,14 +209,15 @@ def _install_signal_handlers():
     Returns (a function giving the stop time, 0 = not stopped; a function restoring the
     previous handlers).
     """
-    from pipelines import streaming
+    from connectors import feed_scheduler
     stopped = {"at": 0.0}
 
     def handle(signum, _frame):
         if stopped["at"]:
             raise KeyboardInterrupt
         stopped["at"] = time.monotonic()
-        streaming.STOP.set()
+        feed_scheduler.STOP.set()
+        feed_scheduler.stop_all()
         print(f"defwatch run: {signal.Signals(signum).name}: no more polls; draining "
               "(signal again to stop at once)", file=sys.stderr, flush=True)
 
@@ -213,6 +236,8 @@ def _wait(result) -> str:
     try:
         return str(result.wait_until_finish())
     except Exception as error:  # noqa: BLE001 - reported as the run's outcome
+        if "in state CANCELLED" in str(error):  # Prism reports our own cancel as an error
+            return "CANCELLED"
         LOG.error("pipeline failed: %s", error)
         return f"FAILED ({type(error).__name__})"
 

@@ -3,8 +3,10 @@
 Counters are named ``<stage>/<reason>`` in per-module namespaces; the line sums them by the
 stage words an operator looks for (feeds polled, entries, articles, events, dead letters)::
 
-    defwatch 00:02:10 polls=12 entries=48 fetched=40 articles=40 dup=3 new=5 upd=2 indexed=51 retrying=0 dead=1 es=ok
+    defwatch 00:02:10 polls=12 entries=48 fetched=40 articles=40 dup=3 new=5 upd=2 indexed=51 retrying=0 dead=1 backoff=2(never,tarpit) es=ok
 
+``backoff`` counts the feeds waiting after failed polls and names them (gauges
+``feeds:backoff/<feed id>`` set by the streaming source on every tick).
 ``es=`` says whether the writers are waiting on Elasticsearch since the previous line:
 ``ok``, or ``wait:<why>`` (``unreachable``, ``disk_full`` — the flood-stage read-only block —,
 ``overloaded``, ``error``) from the ``elasticsearch:wait/<why>`` counters of the retries.
@@ -49,6 +51,7 @@ def counter_totals(results) -> dict[str, int]:
 
 
 WAIT_PREFIX = "elasticsearch:wait/"
+BACKOFF_GAUGE = "feeds:backoff/"
 
 
 def es_state(totals: dict[str, int], previous: dict[str, int] | None = None) -> str:
@@ -59,13 +62,31 @@ def es_state(totals: dict[str, int], previous: dict[str, int] | None = None) -> 
     return "wait:" + ",".join(waiting) if waiting else "ok"
 
 
+def backing_off(results) -> list[str]:
+    """Feed ids whose ``feeds:backoff/<id>`` gauge is set in a ``MetricResults``."""
+    names = []
+    for item in results.query(MetricsFilter())["gauges"]:
+        key = f"{item.key.metric.namespace}:{item.key.metric.name}"
+        gauge = item.committed or item.attempted
+        if key.startswith(BACKOFF_GAUGE) and gauge is not None and gauge.value:
+            names.append(key[len(BACKOFF_GAUGE):])
+    return sorted(set(names))
+
+
 def format_status(totals: dict[str, int], elapsed: float,
-                  previous: dict[str, int] | None = None) -> str:
-    """The one-line status for counter ``totals`` after ``elapsed`` seconds."""
+                  previous: dict[str, int] | None = None,
+                  waiting: list[str] | None = None) -> str:
+    """The one-line status for counter ``totals`` after ``elapsed`` seconds.
+
+    ``previous``: the totals of the last line (for ``es=``); ``waiting`` names the feeds
+    backing off after failed polls (None: not known, no ``backoff=``).
+    """
     hours, rest = divmod(int(elapsed), 3600)
     parts = [f"defwatch {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"]
     for label, wanted in COLUMNS:
         parts.append(f"{label}={sum(v for k, v in totals.items() if wanted(k))}")
+    if waiting is not None:
+        parts.append(f"backoff={len(waiting)}" + (f"({','.join(waiting)})" if waiting else ""))
     parts.append(f"es={es_state(totals, previous)}")
     return " ".join(parts)
 
@@ -102,11 +123,12 @@ class StatusReporter:
     def line(self) -> str:
         """The status line now (``status unavailable`` when the runner does not say)."""
         try:
-            totals = counter_totals(live_metrics(self._result))
+            results = live_metrics(self._result)
+            totals, waiting = counter_totals(results), backing_off(results)
         except Exception as error:  # noqa: BLE001 - a status line must never stop the run
             LOG.debug("metrics unavailable: %s", error)
             return f"defwatch status unavailable ({type(error).__name__})"
-        line = format_status(totals, time.monotonic() - self._start, self._previous)
+        line = format_status(totals, time.monotonic() - self._start, self._previous, waiting)
         self._previous = totals
         return line
 

@@ -1,13 +1,23 @@
 """The continuous pipeline: feeds → articles → events → Elasticsearch + alerts.
 
-A ``PeriodicImpulse`` ticks every ``--tick-interval`` seconds; each tick emits the feeds whose
-own poll interval (``poll_interval`` in feeds.yaml, or ``--poll-interval`` for all) has come
-round, so every feed is polled at its own pace by one unbounded source. Then::
+A ``PeriodicImpulse`` ticks every ``--tick-interval`` seconds (1 by default). The ticks drive
+``FetchNewPages``: the feeds are polled, and the pages of their new entries fetched, on a
+bounded thread pool, each feed at its own pace (``poll_interval`` in feeds.yaml or
+``--poll-interval``), never two polls of one feed at once, failing feeds backing off; every
+tick hands over what finished, so no bundle waits on the network and a hanging outlet delays
+only itself. Then::
 
-    FeedsDue → SpreadFeeds → PollFeeds → FetchArticles → CleanArticles → DeduplicateArticles
+    Tick → FetchNewPages → CleanArticles → DeduplicateArticles
       → WriteArticles (defwatch-articles)
       → ExtractDefectionEvents → DeduplicateEvents → WriteEvents (defwatch-events) → SendAlerts
     every dead-letter output → WriteDeadLetters (defwatch-deadletter)
+    FetchNewPages.entries + (articles, alerts, dead letters written) → CommitCursors
+
+Articles go on to extraction as soon as they are cleaned (a syndicated copy found later is
+linked afterwards, see ``transforms.article_dedup``), so the first alert of a new incident
+comes seconds after its report is fetched. ``CommitCursors`` adds an entry to its feed's
+cursor (``defwatch-state``) only once the watermark of everything written downstream has
+passed it: a crash never loses an entry, a restart re-reads what was not committed.
 
 Run it with ``defwatch run --feeds FEEDS.yaml`` (see ``pipelines/run_cmd.py``), on Prism by
 default, or on any Beam runner::
@@ -18,8 +28,6 @@ default, or on any Beam runner::
 from __future__ import annotations
 
 import functools
-import math
-import threading
 import time
 
 import apache_beam as beam
@@ -27,68 +35,35 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.utils.timestamp import MAX_TIMESTAMP
 
+from connectors import feed_scheduler
 from connectors.alert_channels import load_channels
 from connectors.alerts import RetryFailedAlerts, SendAlerts
-from connectors.articles import CleanArticles, FetchArticles
+from connectors.articles import CleanArticles
+from connectors.cursor_commit import CommitCursors
 from connectors.elasticsearch_io import WriteToElasticsearch, article_doc, dead_letter_doc
 from connectors.event_store import EventStoreFactory, WriteEvents
 from connectors.feed_registry import load_feeds
-from connectors.feeds import PollFeeds
+from connectors.feed_scheduler import ScheduleSettings
+from connectors.feeds import ENTRIES, FetchNewPages
 from connectors.http_fetch import FetchSettings
 from connectors.state_store import ElasticsearchCursorStore
 from pipelines.options import es_target, resolved
 from pipelines.progress import tick
 from schemas.records import DEAD_LETTER, Article, FeedConfig
-from transforms.article_dedup import DeduplicateArticles
+from transforms.article_dedup import DEFAULT_DECISION_DELAY_SECONDS, DeduplicateArticles
 from transforms.event_dedup import DeduplicateEvents
 from transforms.extraction import ExtractDefectionEvents
 
-NAMESPACE = "defwatch.schedule"
-
-# Set by ``defwatch run`` on SIGINT/SIGTERM: no feed is polled after it, so in-flight work
-# drains. The SDK worker shares this process with LOOPBACK environments (Prism, Flink local).
-STOP = threading.Event()
-
-
-def feeds_due(feeds: list[FeedConfig], tick: int, tick_interval: float,
-              poll_interval: float | None = None) -> list[FeedConfig]:
-    """The feeds to poll at tick number ``tick`` (every feed at tick 0, then on its interval)."""
-    due = []
-    for feed in feeds:
-        interval = max(float(poll_interval or feed.poll_interval or 300), tick_interval)
-        now, before = tick * tick_interval, (tick - 1) * tick_interval
-        if tick == 0 or math.floor(now / interval) > math.floor(before / interval):
-            due.append(feed)
-    return due
-
-
-class _FeedsDue(beam.DoFn):
-    """A tick timestamp → the feeds due at that tick (nothing once ``STOP`` is set)."""
-
-    def __init__(self, feeds: list[FeedConfig], start: float, tick_interval: float,
-                 poll_interval: float | None):
-        self._feeds = list(feeds)
-        self._start = start
-        self._tick_interval = tick_interval
-        self._poll_interval = poll_interval
-        self._scheduled = beam.metrics.Metrics.counter(NAMESPACE, "schedule/feeds_due")
-        self._stopping = beam.metrics.Metrics.counter(NAMESPACE, "schedule/skipped_stopping")
-
-    def process(self, tick_time):
-        if STOP.is_set():
-            self._stopping.inc()
-            return
-        tick = max(0, round((float(tick_time) - self._start) / self._tick_interval))
-        for feed in feeds_due(self._feeds, tick, self._tick_interval, self._poll_interval):
-            self._scheduled.inc()
-            yield feed
+# Set by ``defwatch run`` on SIGINT/SIGTERM: no feed is polled after it and the fetches in
+# flight end; in-flight work drains. (The scheduler's flag: same process in LOOPBACK.)
+STOP = feed_scheduler.STOP
 
 
 def _sweep_due(tick_time: float, start: float, tick_interval: float, every: float) -> bool:
     """True on the ticks where the failed-alert sweep runs (every ``every`` seconds)."""
     tick = max(0, round((float(tick_time) - start) / tick_interval))
-    return tick > 0 and bool(feeds_due([FeedConfig(id="sweep", url="", poll_interval=1)], tick,
-                                       tick_interval, every))
+    per = max(1, round(every / tick_interval))
+    return tick > 0 and tick % per == 0
 
 
 def _not_duplicate(article: Article) -> bool:
@@ -97,16 +72,20 @@ def _not_duplicate(article: Article) -> bool:
 
 
 def build_article_steps(articles, options: PipelineOptions, dead_letters: list,
+                        streaming: bool = False, progress: list | None = None,
                         progress_token: str | None = None):
     """Articles → ES articles, events (dedup, ES, alerts); appends dead-letter outputs.
 
-    Shared by the streaming and the backfill pipelines. Returns the written ``EventChange``s.
-    ``progress_token`` (``pipelines.progress``) counts every article once dedup decided it.
+    Shared by the streaming and the backfill pipelines. Returns the written ``EventChange``s;
+    ``progress`` (a list) receives the outputs whose watermark marks an article as done
+    (articles written, alerts claimed and sent). ``progress_token`` (``pipelines.progress``)
+    counts every article once dedup decided it.
     """
     opts = resolved(options)
     target = es_target(options)
+    delay = opts.article_decision_delay if streaming else DEFAULT_DECISION_DELAY_SECONDS
     unique = articles | "DeduplicateArticles" >> DeduplicateArticles(
-        decision_delay_seconds=opts.article_decision_delay)
+        decision_delay_seconds=delay)
     unique_main = _main(unique, dead_letters)
     if progress_token:
         unique_main = unique_main | "Progress" >> beam.Map(tick, progress_token)
@@ -121,8 +100,11 @@ def build_article_steps(articles, options: PipelineOptions, dead_letters: list,
         dedup_settings, EventStoreFactory(target, settings=dedup_settings)), dead_letters)
     written = _main(changes | "WriteEvents" >> WriteEvents(target, settings=dedup_settings),
                     dead_letters)
-    _main(written | "SendAlerts" >> SendAlerts(alert_channels(opts), target,
-                                               kibana_url=opts.kibana_url), dead_letters)
+    alerted = _main(written | "SendAlerts" >> SendAlerts(alert_channels(opts), target,
+                                                         kibana_url=opts.kibana_url),
+                    dead_letters)
+    if progress is not None:
+        progress += [stored.main, written, alerted]
     return written
 
 
@@ -140,25 +122,33 @@ def _count_dead_letter(letter):
 
 
 def write_dead_letters(dead_letters: list, options: PipelineOptions):
-    """Flatten every dead-letter output into ``<prefix>-deadletter``."""
+    """Flatten every dead-letter output into ``<prefix>-deadletter``; the written docs."""
     target = es_target(options)
     pipeline = dead_letters[0].pipeline
-    return (tuple(dead_letters) | "AllDeadLetters" >> beam.Flatten(pipeline=pipeline)
-            | "CountDeadLetters" >> beam.Map(_count_dead_letter)
-            | "WriteDeadLetters" >> WriteToElasticsearch(
-                target, functools.partial(dead_letter_doc, prefix=target.index_prefix),
-                write_dead_letters=False))
+    written = (tuple(dead_letters) | "AllDeadLetters" >> beam.Flatten(pipeline=pipeline)
+               | "CountDeadLetters" >> beam.Map(_count_dead_letter)
+               | "WriteDeadLetters" >> WriteToElasticsearch(
+                   target, functools.partial(dead_letter_doc, prefix=target.index_prefix),
+                   write_dead_letters=False))
+    return written.main
 
 
 def fetch_settings(opts) -> FetchSettings:
-    """The fetcher settings of the run: allowed hosts and, when given, a shorter deadline."""
-    settings = FetchSettings(allow_hosts=tuple(opts.allow_host))
+    """The fetcher settings of the run: allowed hosts, politeness and the deadline."""
+    settings = FetchSettings(allow_hosts=tuple(opts.allow_host), host_delay=opts.host_delay)
     if opts.fetch_deadline:
         deadline = float(opts.fetch_deadline)
         settings = settings.replace(deadline=deadline,
                                     connect_timeout=min(settings.connect_timeout, deadline),
                                     read_timeout=min(settings.read_timeout, deadline))
     return settings
+
+
+def schedule_settings(opts) -> ScheduleSettings:
+    """How the run polls its feeds (see ``connectors.feed_scheduler``)."""
+    return ScheduleSettings(tick_interval=opts.tick_interval, poll_interval=opts.poll_interval,
+                            max_new_per_poll=opts.max_new_per_poll, workers=opts.poll_workers,
+                            backoff_max=opts.backoff_max)
 
 
 def build_streaming_pipeline(p: beam.Pipeline, options: PipelineOptions,
@@ -170,12 +160,12 @@ def build_streaming_pipeline(p: beam.Pipeline, options: PipelineOptions,
     if not feeds:
         raise ValueError("no feeds to poll: give --feeds FEEDS.yaml with at least one feed")
     start = time.time() if start is None else start
-    stop = start + opts.duration if opts.duration else MAX_TIMESTAMP
-    fetch = fetch_settings(opts)
+    stop = start + opts.duration if opts.duration else None
     target = es_target(options)
     cursors = functools.partial(ElasticsearchCursorStore, target)
     dead_letters: list = []
-    ticks = p | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop,
+    ticks = p | "Tick" >> PeriodicImpulse(start_timestamp=start,
+                                          stop_timestamp=stop or MAX_TIMESTAMP,
                                           fire_interval=opts.tick_interval)
     channels = alert_channels(opts)
     if channels:  # alerts that failed (receiver down) are re-sent without waiting for news
@@ -185,15 +175,15 @@ def build_streaming_pipeline(p: beam.Pipeline, options: PipelineOptions,
                  | "RetryFailedAlerts" >> RetryFailedAlerts(channels, target,
                                                             kibana_url=opts.kibana_url))
         dead_letters.append(sweep[DEAD_LETTER])
-    due = (ticks
-           | "FeedsDue" >> beam.ParDo(_FeedsDue(feeds, start, opts.tick_interval,
-                                                opts.poll_interval))
-           | "SpreadFeeds" >> beam.Reshuffle())  # a slow feed does not hold up the others
-    entries = _main(due | "PollFeeds" >> PollFeeds(fetch, cursors), dead_letters)
-    pages = _main(entries | "FetchArticles" >> FetchArticles(fetch), dead_letters)
-    articles = _main(pages | "CleanArticles" >> CleanArticles(), dead_letters)
-    written = build_article_steps(articles, options, dead_letters)
-    write_dead_letters(dead_letters, options)
+    pages = ticks | "FetchNewPages" >> FetchNewPages(
+        feeds, fetch_settings(opts), cursors, schedule_settings(opts), stop_at=stop)
+    dead_letters.append(pages[DEAD_LETTER])
+    articles = _main(pages.main | "CleanArticles" >> CleanArticles(), dead_letters)
+    progress: list = []
+    written = build_article_steps(articles, options, dead_letters, streaming=True,
+                                  progress=progress)
+    progress.append(write_dead_letters(dead_letters, options))
+    _ = pages[ENTRIES] | "CommitCursors" >> CommitCursors(cursors, progress)
     return written
 
 

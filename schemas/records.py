@@ -80,6 +80,18 @@ class FeedEntry(_Record):
     inline_text: bool = False  # True when ``summary`` is the full text (Telegram): no fetch
 
 
+@dataclass(frozen=True)
+class EntryRef(_Record):
+    """A feed entry handed to the pipeline: committed to its feed's cursor once processed."""
+    feed_id: str
+    entry_id: str
+    published: str | None = None  # ISO-8601 UTC: the cursor keeps the newest entries
+
+    @classmethod
+    def of(cls, entry: FeedEntry) -> EntryRef:
+        return cls(entry.feed_id, entry.entry_id, entry.published)
+
+
 @dataclass
 class Document(_Record):
     """The input of extraction: the JSONL shape of DESIGN.md plus the outlet."""

@@ -12,13 +12,20 @@
    signatures (``threshold``, default 0.6: copies with a new headline, intro or footer
    keep well above it; two outlets writing up one incident share a few quoted phrases, far below) and the later article of the pair is linked to the
    earlier one (published, else first seen; a tie goes to the smaller doc_id).
-3. Decision: per doc_id, the links found by all bands are gathered until the watermark passes
-   the article's time + ``decision_delay``; the copy gets ``duplicate_of`` = the earliest
-   similar article, and extraction skips articles that have it (``is_copy``).
+3. Decision, per doc_id, in one of two modes:
 
-In batch every link is known before any decision (the watermark only moves at the end), so
-the result does not depend on input order. In streaming an article is final once the
-watermark passes it; a copy seen first and its earlier original later stay separate.
+   - ``decision_delay_seconds > 0`` (batch, ``backfill``): the links found by all bands are
+     gathered until the watermark passes the article's time + the delay; the copy gets
+     ``duplicate_of`` = the earliest similar article, and extraction skips articles that
+     have it (``is_copy``). In batch every link is known before any decision (the watermark
+     only moves at the end), so the result does not depend on input order.
+   - ``decision_delay_seconds == 0`` (streaming, the default of ``defwatch run``): the article
+     goes on at once (a link known by then is applied), so its events are extracted and
+     alerted within seconds instead of waiting for the watermark. A link found afterwards
+     (within ``link_window_seconds``) emits the article again with ``duplicate_of`` set: the
+     article document is rewritten with the link, and the copy is not extracted again. Its
+     events were extracted once and merged into the original's event by event dedup (one
+     alert per incident: the alert claim), so the copy shows among the event's sources.
 """
 from __future__ import annotations
 
@@ -44,6 +51,7 @@ NAMESPACE = "defwatch.article_dedup"
 DEFAULT_THRESHOLD = 0.6
 DEFAULT_RETENTION_DAYS = 7
 DEFAULT_DECISION_DELAY_SECONDS = 60
+DEFAULT_LINK_WINDOW_SECONDS = 3600  # immediate mode: how long a late link still applies
 INVALID = "!invalid"
 
 
@@ -155,16 +163,20 @@ class _MatchInBand(beam.DoFn):
 
 
 class _Decide(beam.DoFn):
-    """Keyed by doc_id: once the watermark passes, emit the article with its original."""
+    """Keyed by doc_id: emit the article with its original (see the module doc's modes)."""
 
     ARTICLE = ReadModifyWriteStateSpec("article", PickleCoder())
     ORIGINAL = ReadModifyWriteStateSpec("original", PickleCoder())
     DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)
 
-    def __init__(self, delay_seconds: int):
-        self._delay = Duration(seconds=delay_seconds)
+    def __init__(self, delay_seconds: int, link_window_seconds: int):
+        self._immediate = delay_seconds <= 0
+        self._delay = Duration(seconds=link_window_seconds if self._immediate
+                               else delay_seconds)
         self._copies = beam.metrics.Metrics.counter(NAMESPACE, "article_dedup/near_duplicate")
         self._late = beam.metrics.Metrics.counter(NAMESPACE, "article_dedup/late_link")
+        self._linked_after = beam.metrics.Metrics.counter(NAMESPACE,
+                                                          "article_dedup/linked_after")
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam,
                 article=beam.DoFn.StateParam(ARTICLE), original=beam.DoFn.StateParam(ORIGINAL),
@@ -177,14 +189,29 @@ class _Decide(beam.DoFn):
                 payload=repr(value)[:2000]))
             return
         if kind == "article":
-            article.write(value)
+            if self._immediate:
+                yield from self._pass_on(value, original.read(), article)
+            else:
+                article.write(value)
             decide.set(timestamp + self._delay)
             return
         held = original.read()
         if held is None or value < held:
             original.write(value)
-        if article.read() is None:  # article not here yet, or already decided: clean up later
+        emitted = article.read()
+        if self._immediate and emitted is not None and not emitted.duplicate_of:
+            self._linked_after.inc()  # the article went on before this link: rewrite it
+            yield from self._pass_on(emitted, original.read(), article)
+        elif emitted is None:  # article not here yet, or already decided: clean up later
             decide.set(timestamp + self._delay)
+
+    def _pass_on(self, value: Article, first, article):
+        """Immediate mode: emit ``value`` with the link known so far; remember it."""
+        if first is not None and not value.duplicate_of:
+            self._copies.inc()
+            value = dataclasses.replace(value, duplicate_of=first[1])
+        article.write(value)
+        yield value
 
     @on_timer(DECIDE)
     def emit(self, article=beam.DoFn.StateParam(ARTICLE),
@@ -192,6 +219,8 @@ class _Decide(beam.DoFn):
         held, first = article.read(), original.read()
         article.clear()
         original.clear()
+        if self._immediate:  # already emitted: the link window is over
+            return
         if held is None:
             self._late.inc()
             return
@@ -209,7 +238,8 @@ class DeduplicateArticles(beam.PTransform):
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = fingerprint.NUM_PERM,
                  bands: int = fingerprint.BANDS, retention_days: int = DEFAULT_RETENTION_DAYS,
-                 decision_delay_seconds: int = DEFAULT_DECISION_DELAY_SECONDS):
+                 decision_delay_seconds: int = DEFAULT_DECISION_DELAY_SECONDS,
+                 link_window_seconds: int = DEFAULT_LINK_WINDOW_SECONDS):
         super().__init__()
         if not 0 < threshold <= 1:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
@@ -217,6 +247,7 @@ class DeduplicateArticles(beam.PTransform):
             raise ValueError(f"num_perm ({num_perm}) must be a multiple of bands ({bands})")
         self._threshold, self._num_perm, self._bands = threshold, num_perm, bands
         self._retention, self._delay = retention_days, decision_delay_seconds
+        self._link_window = link_window_seconds
 
     def expand(self, articles):
         first = (articles
@@ -229,7 +260,7 @@ class DeduplicateArticles(beam.PTransform):
             _MatchInBand(self._threshold, self._retention)).with_output_types(tuple[str, tuple])
         return ((prints.article, links)
                 | "JoinByDoc" >> beam.Flatten().with_output_types(tuple[str, tuple])
-                | "Decide" >> beam.ParDo(_Decide(self._delay)).with_outputs(
+                | "Decide" >> beam.ParDo(_Decide(self._delay, self._link_window)).with_outputs(
                     DEAD_LETTER, main="main"))
 
 

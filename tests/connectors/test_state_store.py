@@ -1,28 +1,48 @@
 """ElasticsearchCursorStore against the real Elasticsearch, and through a proxy that goes down."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from connectors.state_store import MAX_SEEN, ElasticsearchCursorStore
+from connectors.cursors import MAX_SEEN, empty_cursor
+from connectors.state_store import ElasticsearchCursorStore
+from schemas.records import EntryRef
 from tests.support.es_proxy import ElasticsearchProxy
 
 pytestmark = pytest.mark.es
 
 
-def test_a_new_store_resumes_from_the_stored_cursor(es_url, es_client, es_bare_prefix):
+def refs(*ids: str, published: str | None = None) -> list[EntryRef]:
+    return [EntryRef("dez24", entry_id, published) for entry_id in ids]
+
+
+def test_a_new_store_resumes_from_the_committed_cursor(es_url, es_client, es_bare_prefix):
     first = ElasticsearchCursorStore(es_url, None, es_bare_prefix)
-    assert first.get("dez24") == {"etag": None, "last_modified": None, "seen": []}
-    first.put("dez24", {"etag": 'W/"abc"', "last_modified": "Tue, 24 Nov 2026 10:00:00 GMT",
-                        "seen": ["u1", "u2", "u1"]})
+    assert first.get("dez24") == empty_cursor()
+    first.set_validators("dez24", 'W/"abc"', "Tue, 24 Nov 2026 10:00:00 GMT")
+    first.commit("dez24", refs("u1", "u2", "u1"))
     first.close()
     restarted = ElasticsearchCursorStore(es_url, None, es_bare_prefix)
-    assert restarted.get("dez24") == {"etag": 'W/"abc"',
-                                      "last_modified": "Tue, 24 Nov 2026 10:00:00 GMT",
-                                      "seen": ["u1", "u2"]}
-    assert restarted.get("other") == {"etag": None, "last_modified": None, "seen": []}
+    cursor = restarted.get("dez24")
+    assert (cursor["etag"], cursor["last_modified"], cursor["seen"]) == (
+        'W/"abc"', "Tue, 24 Nov 2026 10:00:00 GMT", ["u1", "u2"])
+    assert restarted.get("other") == empty_cursor()
     stored = es_client.get(index=f"{es_bare_prefix}-state", id="dez24")["_source"]
     assert stored["feed_id"] == "dez24" and stored["updated"]
     restarted.close()
+
+
+def test_validators_and_commits_do_not_overwrite_each_other(es_url, es_bare_prefix):
+    store = ElasticsearchCursorStore(es_url, None, es_bare_prefix)
+    other = ElasticsearchCursorStore(es_url, None, es_bare_prefix)
+    store.commit("dez24", refs("a"))
+    other.set_validators("dez24", "\"e2\"", None)  # another writer of the same cursor
+    store.commit("dez24", refs("b"))
+    cursor = ElasticsearchCursorStore(es_url, None, es_bare_prefix).get("dez24")
+    assert (cursor["etag"], cursor["seen"]) == ('"e2"', ["a", "b"])
+    store.close()
+    other.close()
 
 
 def test_seen_ids_are_capped_to_the_newest(es_url, es_bare_prefix):
@@ -33,17 +53,22 @@ def test_seen_ids_are_capped_to_the_newest(es_url, es_bare_prefix):
     store.close()
 
 
-def test_keeps_cursors_while_elasticsearch_is_down_and_stores_them_after(es_url, es_client,
-                                                                         es_bare_prefix):
+def test_a_commit_holds_while_elasticsearch_is_down_and_lands_after(es_url, es_client,
+                                                                    es_bare_prefix):
     with ElasticsearchProxy(es_url, mode="up") as proxy:
         store = ElasticsearchCursorStore(proxy.url, None, es_bare_prefix)
-        store.put("feed", {"etag": "e1", "seen": ["a"]})
+        store.commit("feed", refs("a"))
         proxy.mode = "down"
-        store.put("feed", {"etag": "e2", "seen": ["a", "b"]})
-        assert store.get("feed")["etag"] == "e2"  # answered from memory
-        assert es_client.get(index=f"{es_bare_prefix}-state", id="feed")["_source"]["etag"] == "e1"
+        assert store.get("feed")["seen"] == ["a"]  # answered from memory
+        committed = threading.Event()
+        worker = threading.Thread(target=lambda: (store.commit("feed", refs("b")),
+                                                  committed.set()))
+        worker.start()
+        assert proxy.wait_for(lambda r: r[0] == "down" and r[1] == "GET", timeout=10)
+        assert not committed.is_set()  # held, not dropped
         proxy.mode = "up"
-        assert store.flush() is True
+        worker.join(30)
+        assert committed.is_set()
         assert es_client.get(index=f"{es_bare_prefix}-state", id="feed")["_source"]["seen"] == [
             "a", "b"]
         store.close()

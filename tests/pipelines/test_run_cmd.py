@@ -57,7 +57,7 @@ def test_options_parse_flags_and_fall_back_to_the_environment(monkeypatch):
     assert opts.alert == ["json://127.0.0.1:2/x", "json://127.0.0.1:1/hook", "mailto://a@b"]
     assert opts.allow_host == ["127.0.0.1"]
     assert (opts.poll_interval, opts.duration, opts.feeds) == (30.0, 5.0, "f.yaml")
-    assert opts.drain_seconds == opts.article_decision_delay + 20
+    assert opts.drain_seconds == 30 and opts.article_decision_delay == 0
 
 
 def test_an_explicit_es_url_wins_over_the_environment(monkeypatch):
@@ -118,3 +118,9 @@ def test_a_bad_allow_host_is_a_usage_error(capsys):
         run_cmd.main(["--feeds", "feeds.yaml", "--allow-host", "127.0.0.1:http"])
     assert caught.value.code == 2
     assert "expected HOST:PORT" in capsys.readouterr().err
+
+
+def test_status_line_names_the_feeds_backing_off():
+    assert format_status({}, 5, ["never", "tarpit"]).endswith(" backoff=2(never,tarpit)")
+    assert format_status({}, 5, []).endswith(" backoff=0")
+    assert "backoff" not in format_status({}, 5)

@@ -9,6 +9,10 @@ Tests point a writer at ``proxy.url`` and switch ``proxy.mode``:
 * ``reject_first_item``: bulk requests are forwarded, then the first item of the answer is
   rewritten to a ``429`` (the document *was* stored, so a retry must rewrite, not duplicate).
 
+``proxy.refuse`` (None, or a ``(method, path, body) -> bool``) answers ``503`` to the requests
+it picks, whatever the mode, recorded with mode ``refused`` (e.g. only the bulk writes of
+one index).
+
 ``proxy.requests`` records ``(mode, method, path, body)`` of every request received and
 ``proxy.wait_for(predicate)`` blocks until a request matching it has arrived.
 """
@@ -29,6 +33,7 @@ class ElasticsearchProxy:
     def __init__(self, upstream: str, mode: str = "up"):
         self.upstream = upstream.rstrip("/")
         self.mode = mode
+        self.refuse = None
         self.requests: list[tuple[str, str, str, bytes]] = []
         self._arrived = threading.Condition()
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -81,12 +86,15 @@ class ElasticsearchProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 mode = proxy.mode
+                refuse = proxy.refuse
+                if refuse is not None and refuse(self.command, self.path, body):
+                    mode = "refused"
                 proxy._record(mode, self.command, self.path, body)
                 if mode == "down":
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
-                if mode == "unavailable":
+                if mode in ("unavailable", "refused"):
                     self._reply(503, b'{"error":"unavailable","status":503}')
                     return
                 status, payload = self._forward(body)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import apache_beam as beam
+import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.test_stream import TestStream
@@ -79,3 +80,33 @@ def test_not_an_article_is_a_dead_letter():
 def test_is_copy():
     assert is_copy(Article(doc_id="x", url="u", text="t", duplicate_of="y"))
     assert not is_copy(Article(doc_id="x", url="u", text="t"))
+
+
+@pytest.mark.parametrize("delay, emitted_at", [(0, 100.0), (60, 160.0)])
+def test_immediate_mode_passes_articles_on_without_waiting_for_the_watermark(delay, emitted_at):
+    """Streaming default (delay 0): emitted as the article comes, not by a watermark timer."""
+    options = PipelineOptions()
+    options.view_as(StandardOptions).streaming = True
+    stream = (TestStream()
+              .add_elements([beam.window.TimestampedValue(ARTICLES[1], 100),
+                             beam.window.TimestampedValue(ARTICLES[2], 100)])
+              .advance_watermark_to(1000)
+              .advance_watermark_to_infinity())
+    with TestPipeline(options=options) as p:
+        out = p | stream | DeduplicateArticles(decision_delay_seconds=delay)
+        stamped = out.main | beam.Map(
+            lambda a, ts=beam.DoFn.TimestampParam: (a.doc_id, float(ts)))
+        assert_that(stamped, equal_to([("a-orig", emitted_at), ("c-rewrite", emitted_at)]))
+
+
+def test_immediate_mode_links_a_copy_found_afterwards_by_emitting_it_again():
+    options = PipelineOptions()
+    options.view_as(StandardOptions).streaming = True
+    stream = (TestStream()  # the later copy arrives first, its original afterwards
+              .add_elements([beam.window.TimestampedValue(ARTICLES[0], 100)])
+              .add_elements([beam.window.TimestampedValue(ARTICLES[1], 200)])
+              .advance_watermark_to_infinity())
+    with TestPipeline(options=options) as p:
+        out = p | stream | DeduplicateArticles(decision_delay_seconds=0)
+        assert_that(_verdicts(out.main), equal_to([
+            ("b-copy", None), ("a-orig", None), ("b-copy", "a-orig")]))
