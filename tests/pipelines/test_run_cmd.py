@@ -121,6 +121,6 @@ def test_a_bad_allow_host_is_a_usage_error(capsys):
 
 
 def test_status_line_names_the_feeds_backing_off():
-    assert format_status({}, 5, ["never", "tarpit"]).endswith(" backoff=2(never,tarpit)")
-    assert format_status({}, 5, []).endswith(" backoff=0")
+    assert " backoff=2(never,tarpit) es=ok" in format_status({}, 5, waiting=["never", "tarpit"])
+    assert " backoff=0 " in format_status({}, 5, waiting=[])
     assert "backoff" not in format_status({}, 5)
