@@ -411,7 +411,13 @@ def _api_reason(error: Any) -> str:
     body = getattr(error, "body", None)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         info = body["error"]
-        return f"{info.get('type')}: {info.get('reason')}"
+        reason = f"{info.get('type')}: {info.get('reason')}"
+        cause = info.get("caused_by")
+        while isinstance(cause, dict) and isinstance(cause.get("caused_by"), dict):
+            cause = cause["caused_by"]
+        if isinstance(cause, dict) and cause.get("reason"):
+            reason += f" (caused by {cause.get('type')}: {cause['reason']})"
+        return reason
     return str(getattr(error, "message", error))
 
 

@@ -1,12 +1,15 @@
 """The local Elasticsearch 9 node used by the demo and the tests.
 
-``start`` fetches Elastic's minimal ``integ-test-zip`` distribution from Maven Central with
-``mvn dependency:copy`` into a cache (``$DEFWATCH_HOME``, else ``.cache/defwatch`` of the
-checkout — git-ignored — else ``~/.cache/defwatch``), checks and unpacks it once, builds and
-installs the project's Arabic analysis plugin (``deploy/es-arabic-plugin``), finds a JDK 21+
-and starts one node on 127.0.0.1 with a small heap, data and logs under the cache. It waits
-until the cluster answers and returns the base URL. ``start`` reuses a running node; ``stop``
-sends SIGTERM and waits.
+``start`` downloads Elastic's minimal ``integ-test-zip`` distribution from Maven Central over
+HTTPS (``$DEFWATCH_MAVEN_REPO`` for a mirror; a copy already in the local Maven repository is
+used when its hash matches) into a cache (``$DEFWATCH_HOME``, else ``.cache/defwatch`` of the
+checkout — git-ignored — else ``~/.cache/defwatch``) and verifies it against the SHA-512
+pinned here (Maven Central serves no checksum for it), checks and unpacks it once, compiles
+the project's analysis plugin (``deploy/es-arabic-plugin``) with the JDK's ``javac`` against
+the jars inside that distribution — nothing else is downloaded — installs it, finds a JDK
+21+ and starts one node on 127.0.0.1 with a small heap, data and logs under the cache. It
+waits until the cluster answers and returns the base URL. ``start`` reuses a running node;
+``stop`` sends SIGTERM and waits.
 
 Elasticsearch refuses to run as root: when run as root, the files are handed to ``nobody`` and
 the node (and the plugin tool) run as that user through ``setpriv``.
@@ -37,6 +40,10 @@ from pathlib import Path
 
 ES_VERSION = "9.5.4"  # newest 9.x integ-test-zip that resolves on Maven Central
 ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{ES_VERSION}:zip"
+ARTIFACT_PATH = (f"org/elasticsearch/distribution/integ-test-zip/elasticsearch/{ES_VERSION}/"
+                 f"elasticsearch-{ES_VERSION}.zip")
+MAVEN_CENTRAL = "https://repo.maven.apache.org/maven2"
+DOWNLOAD_ATTEMPTS = 3
 # Maven Central serves no checksum files for this artifact (``--strict-checksums`` fails), so
 # the zip is verified against this pinned SHA-512 after every download.
 ES_ZIP_SHA512 = (
@@ -115,16 +122,6 @@ class Layout:
 
 
 # ----------------------------------------------------------------------------- tools
-
-def find_mvn() -> str:
-    """The ``mvn`` executable, or an error that says how to get it."""
-    mvn = shutil.which("mvn")
-    if not mvn:
-        raise LocalESError(
-            "Maven (mvn) is not on PATH; it fetches Elasticsearch from Maven Central. "
-            "Install it (e.g. `apt-get install maven`) and retry.")
-    return mvn
-
 
 def java_major(java_home: Path) -> int | None:
     """The major version of the JDK at ``java_home`` (None when it is not a JDK)."""
@@ -238,24 +235,67 @@ def verify_zip(path: Path, expected: str = ES_ZIP_SHA512) -> None:
             "repeats, check the Maven mirror")
 
 
+def _local_maven_copy() -> Path | None:
+    """The zip in the local Maven repository (``~/.m2``), if an earlier ``mvn`` put it there."""
+    for home in {Path.home(), Path(pwd.getpwuid(os.getuid()).pw_dir)}:
+        candidate = home / ".m2" / "repository" / ARTIFACT_PATH
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def download(url: str, target: Path, expected: str, log: Log = _stderr,
+             attempts: int = DOWNLOAD_ATTEMPTS) -> Path:
+    """Stream ``url`` to ``target`` (via ``target.part``), hashing as it goes; keep it only if
+    its SHA-512 is ``expected``. Network errors are retried; a mismatch is not."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    for attempt in range(1, attempts + 1):
+        digest, size, shown = hashlib.sha512(), 0, 0
+        try:
+            request = urllib.request.Request(url, headers={"User-Agent": "defection-watch"})
+            with urllib.request.urlopen(request, timeout=60) as response, \
+                    open(partial, "wb") as out:
+                total = int(response.headers.get("Content-Length") or 0)
+                for chunk in iter(lambda r=response: r.read(1 << 20), b""):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                    if total and size * 10 // total > shown:
+                        shown = size * 10 // total
+                        log(f"local-es:   {size >> 20} of {total >> 20} MB")
+        except (OSError, urllib.error.URLError) as error:
+            partial.unlink(missing_ok=True)
+            if attempt == attempts:
+                raise LocalESError(f"could not download {url}: {error}") from error
+            log(f"local-es: download failed ({error}); retrying")
+            time.sleep(2 * attempt)
+            continue
+        if digest.hexdigest() != expected:
+            partial.unlink(missing_ok=True)
+            raise LocalESError(
+                f"{url}: SHA-512 mismatch (got {digest.hexdigest()[:16]}…, pinned "
+                f"{expected[:16]}…); deleted it. A corrupted or substituted download: "
+                "retry, and if it repeats, check the mirror")
+        os.replace(partial, target)
+        return target
+    raise AssertionError("unreachable")
+
+
 def fetch(layout: Layout, log: Log = _stderr) -> Path:
-    """Download the distribution zip with Maven (once), verify its pinned SHA-512, return it."""
+    """The distribution zip (downloaded once over HTTPS), verified against the pinned SHA-512."""
     if layout.zip_path.exists():
         return layout.zip_path
-    mvn = find_mvn()
     layout.zip_path.parent.mkdir(parents=True, exist_ok=True)
-    log(f"local-es: fetching {ARTIFACT} from Maven Central")
-    # No --strict-checksums: the repository has no checksum files for this artifact; the pinned
-    # SHA-512 below is the integrity check instead.
-    proc = subprocess.run(
-        [mvn, "-q", "-B", "dependency:copy", f"-Dartifact={ARTIFACT}",
-         f"-DoutputDirectory={layout.zip_path.parent}"],
-        capture_output=True, text=True, env={**os.environ, "JAVA_HOME": str(find_jdk())})
-    if proc.returncode != 0 or not layout.zip_path.exists():
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise LocalESError(f"mvn could not fetch {ARTIFACT}:\n{tail}")
-    verify_zip(layout.zip_path)
-    return layout.zip_path
+    local = _local_maven_copy()
+    if local is not None and sha512_of(local) == ES_ZIP_SHA512:
+        log(f"local-es: using {local} (SHA-512 verified)")
+        shutil.copyfile(local, layout.zip_path)
+        return layout.zip_path
+    repo = (os.environ.get("DEFWATCH_MAVEN_REPO") or MAVEN_CENTRAL).rstrip("/")
+    url = f"{repo}/{ARTIFACT_PATH}"
+    log(f"local-es: downloading {url}")
+    return download(url, layout.zip_path, ES_ZIP_SHA512, log)
 
 
 def unpack(layout: Layout, log: Log = _stderr) -> Path:
@@ -296,22 +336,63 @@ def _plugin_digest() -> str:
     return digest.hexdigest()[:16]
 
 
+def _plugin_classpath(install: Path) -> list[Path]:
+    """The distribution's jars the plugin compiles against (its API and Lucene analysis)."""
+    lib = install / "lib"
+    jars = []
+    for pattern in (f"elasticsearch-plugin-api-{ES_VERSION}.jar",
+                    f"elasticsearch-plugin-analysis-api-{ES_VERSION}.jar",
+                    "lucene-core-*.jar", "lucene-analysis-common-*.jar"):
+        found = sorted(lib.glob(pattern))
+        if not found:
+            raise LocalESError(f"{lib} has no {pattern}: is {install} a complete distribution?")
+        jars.append(found[-1])
+    return jars
+
+
 def build_plugin(layout: Layout, jdk: Path, log: Log = _stderr) -> Path:
-    """Build the Arabic analysis plugin zip with Maven (cached by source hash)."""
+    """Compile and package the analysis plugin (cached by source hash); return its zip.
+
+    ``javac`` against the distribution's own jars, then the jar and the plugin zip (jar,
+    filled-in stable plugin descriptor, named components) as ``elasticsearch-plugin install``
+    expects. The Maven ``pom.xml`` next to the sources builds the same zip for IDE users.
+    """
     digest = _plugin_digest()
     build = layout.root / "plugin-build" / digest
-    zip_path = build / "target" / f"{PLUGIN_NAME}-{ES_VERSION}.zip"
+    zip_path = build / f"{PLUGIN_NAME}-{ES_VERSION}.zip"
     if zip_path.exists():
         return zip_path
-    log(f"local-es: building the {PLUGIN_NAME} analysis plugin with Maven")
+    javac = jdk / "bin" / "javac"
+    if not javac.exists():
+        raise LocalESError(f"{jdk} has no javac: the analysis plugin needs a JDK, not a JRE")
+    log(f"local-es: compiling the {PLUGIN_NAME} analysis plugin")
     shutil.rmtree(build, ignore_errors=True)
-    shutil.copytree(PLUGIN_SOURCE, build, ignore=shutil.ignore_patterns("target"))
-    proc = subprocess.run(
-        [find_mvn(), "-q", "-B", "package", f"-Des.version={ES_VERSION}"], cwd=build,
-        capture_output=True, text=True, env={**os.environ, "JAVA_HOME": str(jdk)})
-    if proc.returncode != 0 or not zip_path.exists():
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
-        raise LocalESError(f"building the {PLUGIN_NAME} plugin failed:\n{tail}")
+    classes = build / "classes"
+    classes.mkdir(parents=True)
+    sources = sorted(str(p) for p in (PLUGIN_SOURCE / "src" / "main" / "java").rglob("*.java"))
+    classpath = os.pathsep.join(str(p) for p in _plugin_classpath(layout.install))
+    proc = subprocess.run([str(javac), "--release", str(MIN_JAVA), "-encoding", "UTF-8",
+                           "-nowarn", "-d", str(classes), "-cp", classpath, *sources],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise LocalESError(f"compiling the {PLUGIN_NAME} plugin failed:\n"
+                           f"{(proc.stdout + proc.stderr).strip()[-3000:]}")
+    jar = build / f"{PLUGIN_NAME}-{ES_VERSION}.jar"
+    with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n"
+                         "Created-By: defection-watch deploy/local_es.py\n")
+        for path in sorted(classes.rglob("*.class")):
+            archive.write(path, str(path.relative_to(classes)))
+    descriptors = PLUGIN_SOURCE / "src" / "main" / "plugin"
+    staging = zip_path.with_name(zip_path.name + ".part")
+    with zipfile.ZipFile(staging, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(jar, jar.name)
+        for path in sorted(descriptors.iterdir()):
+            text = path.read_text(encoding="utf-8")
+            text = text.replace("${project.version}", ES_VERSION).replace(
+                "${es.version}", ES_VERSION)
+            archive.writestr(path.name, text)
+    os.replace(staging, zip_path)
     return zip_path
 
 

@@ -1,6 +1,7 @@
-"""``defwatch setup``: index templates, indices and aliases; Kibana objects with --kibana-url.
+"""``defwatch setup``: index templates, indices and aliases; Kibana objects with --kibana-url;
+least-privilege API keys with --create-api-keys DIR.
 
-Idempotent: a second run changes nothing and says so. Kibana saved objects
+Idempotent: a second run changes nothing and says so (a valid API key is kept). Kibana saved objects
 (``deploy/kibana/saved_objects.ndjson``: data views, Lens panels, the map, saved searches and
 the dashboard) go through Kibana's ``_import`` API with ``overwrite=true``, with the data
 views pointed at this prefix's events alias and the map's basemap at ``--basemap-url``.
@@ -16,7 +17,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from connectors.api_keys import DEFAULT_EXPIRATION, ensure_api_key, parse_duration
 from connectors.es_client import add_es_arguments, describe_error, es_target_from_args
+from connectors.redact import redact
 from deploy.kibana.build_saved_objects import DEFAULT_BASEMAP, with_basemap
 from schemas import index_setup
 from schemas.indices import DEFAULT_PREFIX, alias
@@ -29,8 +32,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="defwatch setup",
         description="Install the index templates, versioned indices and aliases "
-                    "(and the Kibana data view, search and dashboard with --kibana-url).")
+                    "(and the Kibana data view, search and dashboard with --kibana-url; "
+                    "a writer and an analyst API key with --create-api-keys).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  defwatch setup\n"
+               "  DEFWATCH_ES_PASSWORD=… defwatch setup --es-url https://es:9200 \\\n"
+               "      --es-ca-certs ca.pem --es-username elastic --create-api-keys /secrets\n"
+               "  defwatch setup --kibana-url http://kibana:5601 --basemap-url "
+               "'https://tiles.example.org/{z}/{x}/{y}.png'")
     add_es_arguments(parser)
+    parser.add_argument("--create-api-keys", metavar="DIR",
+                        default=os.environ.get("DEFWATCH_API_KEYS_DIR"),
+                        help="make sure DIR holds writer.api_key (the pipeline: read and write "
+                             "the project's indices only) and analyst.api_key (read only), "
+                             "files of mode 0600; needs administrator credentials (env "
+                             "DEFWATCH_API_KEYS_DIR)")
+    parser.add_argument("--api-key-expiration", metavar="AGE", default=DEFAULT_EXPIRATION,
+                        help="lifetime of new API keys, e.g. 90d, 12h, or never (default "
+                             f"{DEFAULT_EXPIRATION}; a key expiring within 14 days is renewed)")
     parser.add_argument("--kibana-url", default=os.environ.get("DEFWATCH_KIBANA_URL"),
                         help="Kibana base URL to import saved objects into "
                              "(env DEFWATCH_KIBANA_URL)")
@@ -68,7 +88,8 @@ def kibana_objects(prefix: str = DEFAULT_PREFIX, basemap_url: str | None = None,
 
 
 def import_saved_objects(kibana_url: str, api_key: str | None = None,
-                         payload: bytes | None = None, timeout: float = 60.0) -> dict:
+                         payload: bytes | None = None, timeout: float = 60.0,
+                         basic_auth: tuple[str, str] | None = None) -> dict:
     """POST the NDJSON saved objects to Kibana's ``_import`` API; return its JSON answer."""
     headers = {"kbn-xsrf": "defwatch"}
     if api_key:
@@ -76,7 +97,7 @@ def import_saved_objects(kibana_url: str, api_key: str | None = None,
     payload = kibana_objects() if payload is None else payload
     response = requests.post(
         f"{kibana_url.rstrip('/')}/api/saved_objects/_import",
-        params={"overwrite": "true"}, headers=headers,
+        params={"overwrite": "true"}, headers=headers, auth=None if api_key else basic_auth,
         files={"file": (SAVED_OBJECTS.name, payload, "application/ndjson")}, timeout=timeout)
     response.raise_for_status()
     result = response.json()
@@ -85,11 +106,30 @@ def import_saved_objects(kibana_url: str, api_key: str | None = None,
     return result
 
 
+def create_api_keys(client, target, directory: Path, expiration: str | None) -> bool:
+    """The writer and analyst keys in ``directory`` (kept or made); False after an error line."""
+    try:
+        for role in ("writer", "analyst"):
+            key = ensure_api_key(client, role, target.index_prefix, directory, expiration)
+            print(f"api key {role}: {key.status} ({key.path}, id {key.key_id}, expires "
+                  f"{key.expires or 'never'})")
+    except OSError as error:
+        print(f"defwatch setup: cannot write the API keys into {directory}: "
+              f"{error.strerror}", file=sys.stderr)
+        return False
+    except Exception as error:  # noqa: BLE001 - transport/API errors: one line
+        print(f"defwatch setup: could not create the API keys: "
+              f"{describe_error(error, target)}", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         check_basemap(args.basemap_url)
+        expiration = parse_duration(args.api_key_expiration)
     except ValueError as error:
         parser.error(str(error))
     target = es_target_from_args(args)
@@ -97,11 +137,10 @@ def main(argv: list[str]) -> int:
     try:
         report = index_setup.install(client, prefix=target.index_prefix)
     except Exception as error:  # noqa: BLE001 - one clear line for any transport/API error
+        client.close()
         print(f"defwatch setup: could not install the indices: {describe_error(error, target)}",
               file=sys.stderr)
         return 1
-    finally:
-        client.close()
     for group in ("templates", "indices"):
         for name, outcome in report[group].items():
             print(f"{group[:-1] if group == 'templates' else 'index'} {name}: {outcome}")
@@ -111,13 +150,21 @@ def main(argv: list[str]) -> int:
                         "no analysis-common module): Arabic text is only lowercased"}
         print(note[report["analysis"]], file=sys.stderr)
     print("changed" if report["changed"] else "nothing to do: everything already installed")
+    try:
+        if args.create_api_keys and not create_api_keys(client, target,
+                                                        Path(args.create_api_keys), expiration):
+            return 1
+    finally:
+        client.close()
     if args.kibana_url:
+        basic = (target.username, target.password) if target.username else None
         try:
             result = import_saved_objects(
                 args.kibana_url, args.kibana_api_key or target.api_key,
-                kibana_objects(target.index_prefix, args.basemap_url))
+                kibana_objects(target.index_prefix, args.basemap_url), basic_auth=basic)
         except (requests.RequestException, RuntimeError) as error:
-            print(f"defwatch setup: Kibana import failed: {error}", file=sys.stderr)
+            print(f"defwatch setup: Kibana import failed: "
+                  f"{redact(str(error), target.secrets())}", file=sys.stderr)
             return 1
         print(f"kibana: imported {result.get('successCount', 0)} saved objects")
     return 0

@@ -44,10 +44,86 @@ def test_says_which_jdks_it_found_when_none_is_new_enough(tmp_path, monkeypatch)
         local_es.find_jdk()
 
 
-def test_says_how_to_get_maven_when_it_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(local_es.LocalESError, match="apt-get install maven"):
-        local_es.find_mvn()
+@pytest.fixture
+def served(tmp_path):
+    """A loopback HTTP server for the files under tmp_path/www (counts the requests)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    www = tmp_path / "www"
+    www.mkdir()
+    hits = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server API
+            hits.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=www))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield www, f"http://127.0.0.1:{server.server_port}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_download_is_kept_only_when_its_sha512_is_the_pinned_one(tmp_path, served):
+    import hashlib
+    www, base, hits = served
+    (www / "dist.zip").write_bytes(b"the real bytes" * 1000)
+    pinned = hashlib.sha512(b"the real bytes" * 1000).hexdigest()
+    target = tmp_path / "cache" / "dist.zip"
+    assert local_es.download(f"{base}/dist.zip", target, pinned, log=lambda _: None) == target
+    assert target.read_bytes() == b"the real bytes" * 1000
+    (www / "dist.zip").write_bytes(b"substituted" * 1000)
+    other = tmp_path / "cache" / "other.zip"
+    with pytest.raises(local_es.LocalESError, match="SHA-512 mismatch.*deleted it"):
+        local_es.download(f"{base}/dist.zip", other, pinned, log=lambda _: None)
+    assert not other.exists() and not other.with_name("other.zip.part").exists()
+    with pytest.raises(local_es.LocalESError, match="could not download"):
+        local_es.download(f"{base}/missing.zip", other, pinned, log=lambda _: None,
+                          attempts=1)
+
+
+def test_fetch_takes_the_zip_from_the_configured_repository(tmp_path, served, monkeypatch):
+    www, base, hits = served
+    monkeypatch.setenv("DEFWATCH_MAVEN_REPO", base)
+    monkeypatch.setattr(local_es, "_local_maven_copy", lambda: None)
+    payload = b"zip bytes"
+    monkeypatch.setattr(local_es, "ES_ZIP_SHA512", __import__("hashlib").sha512(payload)
+                        .hexdigest())
+    (www / local_es.ARTIFACT_PATH).parent.mkdir(parents=True)
+    (www / local_es.ARTIFACT_PATH).write_bytes(payload)
+    layout = local_es.Layout(tmp_path / "home", 1)
+    assert local_es.fetch(layout, log=lambda _: None).read_bytes() == payload
+    assert hits == [f"/{local_es.ARTIFACT_PATH}"]
+
+
+@pytest.mark.es
+def test_the_plugin_compiles_against_the_distribution_without_maven(tmp_path, es_url,
+                                                                     monkeypatch):
+    import zipfile
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no mvn needed (it may not even be there)
+    cached = local_es.Layout(local_es.cache_dir(), 1).install
+    layout = local_es.Layout(tmp_path, 1)
+    layout.install.symlink_to(cached)
+    built = local_es.build_plugin(layout, local_es.find_jdk(), log=lambda _: None)
+    with zipfile.ZipFile(built) as archive:
+        names = set(archive.namelist())
+        descriptor = archive.read("stable-plugin-descriptor.properties").decode()
+        components = json.loads(archive.read("named_components.json"))
+        with zipfile.ZipFile(archive.open(f"{local_es.PLUGIN_NAME}-{local_es.ES_VERSION}.jar")
+                             ) as jar:
+            classes = set(jar.namelist())
+    assert names == {f"{local_es.PLUGIN_NAME}-{local_es.ES_VERSION}.jar",
+                     "stable-plugin-descriptor.properties", "named_components.json"}
+    assert f"elasticsearch.version={local_es.ES_VERSION}" in descriptor and "=${" not in descriptor
+    filters = components["org.elasticsearch.plugin.analysis.TokenFilterFactory"]
+    assert {"defwatch_arabic_normalize", "pattern_capture", "unique"} <= set(filters)
+    assert "org/defwatch/analysis/UniqueFilterFactory$UniqueFilter.class" in classes
 
 
 def test_refuses_a_port_another_process_holds(tmp_path, monkeypatch):
