@@ -11,6 +11,13 @@ the jars inside that distribution — nothing else is downloaded — installs it
 waits until the cluster answers and returns the base URL. ``start`` reuses a running node;
 ``stop`` sends SIGTERM and waits.
 
+``start(port, nodes=3)`` starts a real cluster instead: nodes on HTTP ports ``port``,
+``port+1``, … (transport ``+100``), each with its own data and logs (``nodes/<port>``), all
+master-eligible, discovering each other on loopback; the first start bootstraps the cluster
+(``cluster.initial_master_nodes``). The member list is kept in ``nodes/<port>/cluster.json``,
+so ``status`` and ``stop`` on the first port see the whole cluster, and ``start`` again with
+the same ``nodes`` restarts only the members that are down (a killed node rejoins).
+
 Elasticsearch refuses to run as root: when run as root, the files are handed to ``nobody`` and
 the node (and the plugin tool) run as that user through ``setpriv``.
 """
@@ -30,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -119,6 +127,22 @@ class Layout:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def cluster_file(self) -> Path:
+        return self.node / "cluster.json"
+
+    def member(self, index: int) -> Layout:
+        """The layout of the ``index``-th node of a cluster started on this port."""
+        return Layout(self.root, self.port + index)
+
+    def members(self) -> list[Layout]:
+        """Every node of the cluster started on this port (just this one when single)."""
+        try:
+            count = int(json.loads(self.cluster_file.read_text())["nodes"])
+        except (OSError, ValueError, KeyError):
+            count = 1
+        return [self.member(i) for i in range(count)]
 
 
 # ----------------------------------------------------------------------------- tools
@@ -474,25 +498,34 @@ def _log_tail(layout: Layout, lines: int = 40) -> str:
 
 
 def status(port: int = DEFAULT_PORT) -> dict | None:
-    """``{"url", "pid", "version", "health"}`` of our node on ``port``, or None."""
+    """``{"url", "pid", "version", "health", "home", "nodes"}`` of our node/cluster, or None.
+
+    For a cluster started on ``port``: ``nodes`` lists every member (``port``, ``pid`` or
+    None, ``url``), ``url`` is the first member that answers, and ``urls`` all that answer.
+    """
     layout = Layout(cache_dir(), port)
-    pid = _read_pid(layout)
-    if pid is None:
-        return None
-    health = _http_json(f"{layout.url}/_cluster/health")
-    if not health:
-        return None
-    return {"url": layout.url, "pid": pid, "version": node_version(layout.url),
-            "health": health.get("status"), "home": str(layout.node)}
+    members = [{"port": m.port, "url": m.url, "pid": _read_pid(m)} for m in layout.members()]
+    running = [m for m in members if m["pid"] is not None]
+    for member in running:
+        health = _http_json(f"{member['url']}/_cluster/health")
+        if health:
+            return {"url": member["url"], "pid": member["pid"],
+                    "version": node_version(member["url"]), "health": health.get("status"),
+                    "home": str(layout.node), "nodes": members,
+                    "urls": [m["url"] for m in running],
+                    "cluster_nodes": health.get("number_of_nodes")}
+    return None
 
 
-def _wait_ready(layout: Layout, timeout: float) -> None:
-    """Poll the cluster health until yellow/green, the node dies, or ``timeout`` passes."""
+def _wait_ready(layout: Layout, timeout: float, nodes: int = 1) -> None:
+    """Poll the cluster health until yellow/green with ``nodes`` nodes, a node dies, or
+    ``timeout`` passes."""
     deadline = time.monotonic() + timeout
+    wait = f"wait_for_status=yellow&wait_for_nodes=>={nodes}&timeout=2s"
     while time.monotonic() < deadline:
-        health = _http_json(f"{layout.url}/_cluster/health?wait_for_status=yellow&timeout=2s",
-                            timeout=5)
-        if health and health.get("status") in ("yellow", "green"):
+        health = _http_json(f"{layout.url}/_cluster/health?{wait}", timeout=5)
+        if health and health.get("status") in ("yellow", "green") and \
+                int(health.get("number_of_nodes") or 0) >= nodes:
             return
         if _read_pid(layout) is None:
             raise LocalESError(f"Elasticsearch exited during startup.\n{_log_tail(layout)}")
@@ -502,72 +535,137 @@ def _wait_ready(layout: Layout, timeout: float) -> None:
 
 
 def start(port: int = DEFAULT_PORT, heap: str = DEFAULT_HEAP, timeout: float = 180.0,
-          log: Log = _stderr) -> str:
-    """Start (or reuse) the local node on ``port`` and return its base URL."""
+          log: Log = _stderr, nodes: int = 1) -> str:
+    """Start (or reuse) the local node, or the ``nodes``-node cluster, on ``port``; its URL."""
+    if nodes < 1:
+        raise LocalESError(f"--nodes must be at least 1, got {nodes}")
     layout = Layout(cache_dir(), port)
     with _locked(layout.root):
-        pid = _read_pid(layout)
-        if pid is not None:
-            log(f"local-es: reusing the running node (pid {pid})")
-            _wait_ready(layout, timeout)
-            return layout.url
-        if _port_in_use(port):
+        known = len(layout.members())
+        if known != nodes and (_read_pid(layout) is not None or
+                               (known > 1 and layout.data.exists())):
             raise LocalESError(
-                f"port {port} is taken by another process; stop it or use --port N "
-                f"(e.g. `defwatch local-es start --port {port + 1}`)")
-        if _port_in_use(port + 100):
-            raise LocalESError(f"transport port {port + 100} is taken; use another --port")
+                f"port {port} holds a {known}-node local Elasticsearch; start it with "
+                f"--nodes {known}, or stop it and delete {layout.node} to start anew")
+        if known == 1 and nodes > 1 and layout.data.exists() and any(layout.data.iterdir()):
+            raise LocalESError(
+                f"port {port} holds a single node's data; a cluster needs fresh data "
+                f"directories: use another --port, or stop it and delete {layout.node}")
+        members = [layout.member(i) for i in range(nodes)]
+        down = [m for m in members if _read_pid(m) is None]
+        if not down:
+            log(f"local-es: reusing the running node{'s' if nodes > 1 else ''} "
+                f"({', '.join(str(_read_pid(m)) for m in members)})")
+            _wait_ready(layout, timeout, nodes)
+            return layout.url
+        for member in down:
+            _check_ports(member.port)
         jdk = find_jdk()
         unpack(layout, log)
         _hand_over(layout.install)
         install_plugin(layout, jdk, log)
-        for path in (layout.data, layout.logs):
-            path.mkdir(parents=True, exist_ok=True)
-        layout.pid_file.unlink(missing_ok=True)
-        _hand_over(layout.install, layout.node)
-        env = {**os.environ, "HOME": str(layout.node), "ES_JAVA_HOME": str(jdk),
-               "ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}"}
-        env.pop("JAVA_HOME", None)
-        settings = {
-            "http.port": port, "transport.port": port + 100, "network.host": "127.0.0.1",
-            "discovery.type": "single-node", "xpack.security.enabled": "false",
-            "cluster.name": "defwatch-local", "node.name": f"defwatch-{port}",
-            "path.data": layout.data, "path.logs": layout.logs,
-            "cluster.routing.allocation.disk.threshold_enabled": "false",
-            "action.destructive_requires_name": "false",
-        }
-        cmd = [str(layout.install / "bin" / "elasticsearch"), "-d", "-p", str(layout.pid_file)]
-        for key, value in settings.items():
-            cmd += ["-E", f"{key}={value}"]
-        log(f"local-es: starting Elasticsearch {ES_VERSION} on {layout.url} (Java {jdk.name})")
-        try:
-            with open(layout.startup_log, "w") as out:
-                proc = subprocess.run(_as_node_user(cmd), env=env, stdout=out,
-                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                      cwd=layout.node, timeout=timeout)
-        except subprocess.TimeoutExpired as error:
-            raise LocalESError(f"Elasticsearch did not start within {timeout:.0f}s.\n"
-                               f"{_log_tail(layout)}") from error
-        if proc.returncode != 0:
-            raise LocalESError(f"Elasticsearch failed to start (exit {proc.returncode}).\n"
-                               f"{_log_tail(layout)}")
-        _wait_ready(layout, timeout)
+        bootstrap = nodes > 1 and not any(
+            m.data.exists() and any(m.data.iterdir()) for m in members)
+        layout.node.mkdir(parents=True, exist_ok=True)
+        if nodes > 1:
+            layout.cluster_file.write_text(json.dumps({"nodes": nodes}) + "\n")
+        else:
+            layout.cluster_file.unlink(missing_ok=True)
+        errors: list[BaseException] = []
+
+        def launch(member: Layout) -> None:
+            try:
+                _launch(member, _node_settings(layout, member, nodes, bootstrap), jdk, heap,
+                        timeout, log)
+            except BaseException as error:  # noqa: BLE001 - re-raised below
+                errors.append(error)
+
+        threads = [threading.Thread(target=launch, args=(m,)) for m in down]
+        for thread in threads:  # together: a cluster member waits for the others to join
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        _wait_ready(layout, timeout, nodes)
         return layout.url
 
 
+def _check_ports(port: int) -> None:
+    if _port_in_use(port):
+        raise LocalESError(
+            f"port {port} is taken by another process; stop it or use --port N "
+            f"(e.g. `defwatch local-es start --port {port + 10}`)")
+    if _port_in_use(port + 100):
+        raise LocalESError(f"transport port {port + 100} is taken; use another --port")
+
+
+def _node_settings(first: Layout, member: Layout, nodes: int, bootstrap: bool) -> dict:
+    """The ``-E`` settings of one node: alone, or a member of the cluster on ``first.port``."""
+    settings = {
+        "http.port": member.port, "transport.port": member.port + 100,
+        "network.host": "127.0.0.1", "xpack.security.enabled": "false",
+        "cluster.name": "defwatch-local", "node.name": f"defwatch-{member.port}",
+        "path.data": member.data, "path.logs": member.logs,
+        "cluster.routing.allocation.disk.threshold_enabled": "false",
+        "action.destructive_requires_name": "false",
+    }
+    if nodes == 1:
+        return {**settings, "discovery.type": "single-node"}
+    ports = [first.port + i for i in range(nodes)]
+    settings.update({"cluster.name": f"defwatch-local-{first.port}",
+                     "discovery.seed_hosts": ",".join(f"127.0.0.1:{p + 100}" for p in ports)})
+    if bootstrap:  # only for the very first start of the cluster (empty data directories)
+        settings["cluster.initial_master_nodes"] = ",".join(f"defwatch-{p}" for p in ports)
+    return settings
+
+
+def _launch(layout: Layout, settings: dict, jdk: Path, heap: str, timeout: float,
+            log: Log) -> None:
+    """Start one node in the background (``elasticsearch -d``) with ``settings``."""
+    for path in (layout.data, layout.logs):
+        path.mkdir(parents=True, exist_ok=True)
+    layout.pid_file.unlink(missing_ok=True)
+    _hand_over(layout.install, layout.node)
+    env = {**os.environ, "HOME": str(layout.node), "ES_JAVA_HOME": str(jdk),
+           "ES_JAVA_OPTS": f"-Xms{heap} -Xmx{heap}"}
+    env.pop("JAVA_HOME", None)
+    cmd = [str(layout.install / "bin" / "elasticsearch"), "-d", "-p", str(layout.pid_file)]
+    for key, value in settings.items():
+        cmd += ["-E", f"{key}={value}"]
+    log(f"local-es: starting Elasticsearch {ES_VERSION} on {layout.url} (Java {jdk.name})")
+    try:
+        with open(layout.startup_log, "w") as out:
+            proc = subprocess.run(_as_node_user(cmd), env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                  cwd=layout.node, timeout=timeout)
+    except subprocess.TimeoutExpired as error:
+        raise LocalESError(f"Elasticsearch did not start within {timeout:.0f}s.\n"
+                           f"{_log_tail(layout)}") from error
+    if proc.returncode != 0:
+        raise LocalESError(f"Elasticsearch failed to start (exit {proc.returncode}).\n"
+                           f"{_log_tail(layout)}")
+
+
 def stop(port: int = DEFAULT_PORT, timeout: float = 60.0, log: Log = _stderr) -> bool:
-    """Stop our node on ``port`` (SIGTERM, then SIGKILL after ``timeout``); False if none ran."""
+    """Stop our node, or every node of our cluster, on ``port``; False if none ran."""
     layout = Layout(cache_dir(), port)
     with _locked(layout.root):
-        pid = _read_pid(layout)
-        if pid is None:
-            return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _read_pid(layout) == pid:
-            time.sleep(0.2)
-        if _read_pid(layout) == pid:
-            log(f"local-es: node {pid} ignored SIGTERM for {timeout:.0f}s, killing it")
-            os.kill(pid, signal.SIGKILL)
-        layout.pid_file.unlink(missing_ok=True)
-        return True
+        running = [m for m in layout.members() if _read_pid(m) is not None]
+        for member in running:
+            os.kill(_read_pid(member), signal.SIGTERM)
+        for member in running:
+            _wait_gone(member, timeout, log)
+        return bool(running)
+
+
+def _wait_gone(layout: Layout, timeout: float, log: Log) -> None:
+    """Wait for the node to exit after SIGTERM; SIGKILL it after ``timeout``."""
+    pid = _read_pid(layout)
+    deadline = time.monotonic() + timeout
+    while pid is not None and time.monotonic() < deadline and _read_pid(layout) == pid:
+        time.sleep(0.2)
+    if pid is not None and _read_pid(layout) == pid:
+        log(f"local-es: node {pid} ignored SIGTERM for {timeout:.0f}s, killing it")
+        os.kill(pid, signal.SIGKILL)
+    layout.pid_file.unlink(missing_ok=True)
