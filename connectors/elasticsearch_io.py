@@ -167,9 +167,22 @@ def _error_wait_reason(error: BaseException) -> str:
     return wait_reason("connection")
 
 
-def count_wait(reason: str) -> None:
-    """One more retry while Elasticsearch refuses or is away (``elasticsearch:wait/<why>``)."""
-    beam.metrics.Metrics.counter(NAMESPACE, f"wait/{reason}").inc()
+def wait_out(delay: float, reasons: set[str] | frozenset[str]) -> None:
+    """Sleep ``delay`` seconds before a retry, counting every second of it as waited.
+
+    ``elasticsearch:wait/<why>`` is the number of seconds writers spent waiting for
+    Elasticsearch (``why`` from ``wait_reason``): it grows all through an outage, so every
+    status line during one says ``es=wait:<why>``.
+    """
+    counters = [beam.metrics.Metrics.counter(NAMESPACE, f"wait/{r}") for r in sorted(reasons)]
+    end = time.monotonic() + delay
+    while True:
+        for counter in counters:
+            counter.inc()
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(1.0, left))
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -202,8 +215,7 @@ def call_with_retry(fn: Callable[[], Any], max_wait: float = 3600.0,
                 LOG.warning("%s failed (%s); retrying in %.1fs (attempt %d)", what,
                             type(error).__name__, delay, attempt + 1)
             beam.metrics.Metrics.counter(NAMESPACE, "retry/call").inc()
-            count_wait(_error_wait_reason(error))
-            time.sleep(delay)
+            wait_out(delay, {_error_wait_reason(error)})
             attempt += 1
 
 
@@ -299,9 +311,7 @@ class _BulkWriteFn(beam.DoFn):
                 LOG.warning("elasticsearch: %d document(s) not stored yet (%s); retrying in "
                             "%.1fs (attempt %d)", len(retry), reason, delay, attempt + 1)
             self._retried.inc(len(retry))
-            for why in sorted({wait_reason(r) for r in reasons}):
-                count_wait(why)
-            time.sleep(delay)
+            wait_out(delay, {wait_reason(r) for r in reasons})
             attempt += 1
             pending = retry
 
