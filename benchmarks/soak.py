@@ -12,7 +12,7 @@ Afterwards: every report is an article, every incident one event, every cursor i
 bound), and nothing is dead-lettered. Prints a JSON report (``--json``) or a markdown table.
 
     DEFWATCH_ES_URL=http://127.0.0.1:9200 .venv/bin/python benchmarks/soak.py --minutes 10
-    .venv/bin/python benchmarks/soak.py --minutes 0.75 --json      # what CI runs (short)
+    .venv/bin/python benchmarks/soak.py --minutes 0.5 --json       # what CI runs (short)
 """
 from __future__ import annotations
 
