@@ -89,6 +89,7 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" or (report.when == "setup" and not report.passed):
         if hasattr(report, "wasxfail"):
             row.outcome = "xfail"
+            row.observed = row.observed or f"known failure, not fixed here: {report.wasxfail}"
         elif report.passed:
             row.outcome = "pass"
         elif report.skipped:
