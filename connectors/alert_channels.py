@@ -26,8 +26,13 @@ Delivery by URL scheme:
 
 - ``http://``, ``https://``: POST of the webhook JSON (``alert_message.webhook_payload``);
   ``json://`` posts to ``http://`` and ``jsons://`` to ``https://`` the same way;
-- anything else (``slack://``, ``tgram://``, ``mailto://``, ``mailtos://``, …) goes through
-  apprise with the title and the text body.
+- ``discord://WEBHOOK_ID/TOKEN``: Discord's webhook API, sent here with every mention
+  disabled (``allowed_mentions``), which apprise cannot do;
+- anything else (``slack://``, ``tgram://``, ``mmost://``, ``mailto://``, ``mailtos://``, …)
+  goes through apprise with the title and the text body.
+
+Alert text quotes untrusted articles: ``alert_escape.escape_for`` makes it safe per channel
+(Markdown, mentions, HTML). Delivery errors are redacted (``connectors.redact``).
 
 Secrets come only from the environment: ``${NAME}`` in a URL is replaced by the environment
 variable ``NAME`` when the alert is sent (on the worker), so configuration files and the
@@ -46,6 +51,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import yaml
 
+from connectors.alert_escape import DISCORD_SCHEMES, escape_for
+from connectors.redact import redact, redact_url, register_secrets, url_secrets
 from schemas.records import DefectionEvent, stable_id
 
 ENV_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -61,11 +68,18 @@ class ChannelConfigError(ValueError):
 
 
 class DeliveryError(RuntimeError):
-    """A delivery failed; ``reason`` is short and machine-friendly (``http_status:503``)."""
+    """A delivery failed; ``reason`` is short and machine-friendly (``http_status:503``).
+
+    ``detail`` is redacted and cut to ``DETAIL_CHARS`` (it may quote the receiver's answer).
+    """
+
+    DETAIL_CHARS = 200
 
     def __init__(self, reason: str, detail: str = ""):
+        detail = (redact(detail) or "")[:self.DETAIL_CHARS]
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+        self.detail = detail
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:
@@ -122,7 +136,7 @@ def _display_name(url: str) -> str:
             port = f":{parts.port}" if parts.port else ""
         except ValueError:
             port = ""
-        return f"{parts.scheme}://{host}{port}{parts.path}"
+        return redact_url(f"{parts.scheme}://{host}{port}{parts.path}")
     return f"{parts.scheme}#{stable_id(url, length=8)}"
 
 
@@ -233,16 +247,23 @@ class Deliverer:
         """Deliver one message; raises DeliveryError on any failure.
 
         Webhooks get ``delivery_id`` as the ``Idempotency-Key`` header (a re-send after a
-        crash carries the same one, so the receiver can drop it).
+        crash carries the same one, so the receiver can drop it). Text for chat and mail
+        channels is made safe for each first (``alert_escape.escape_for``). Error details
+        never carry the channel's secrets (``redact``).
         """
         try:
             url = channel.resolved_url(self._env)
         except ChannelConfigError as error:
             raise DeliveryError("missing_secret", str(error)) from error
+        # Known from here on: masked in every DeliveryError and in any log line a library
+        # writes about this channel.
+        register_secrets(*url_secrets(url))
         if channel.is_webhook:
             self._post(url, payload, {"Idempotency-Key": delivery_id} if delivery_id else {})
+        elif channel.scheme in DISCORD_SCHEMES:
+            self._discord(url, *escape_for(channel.scheme, title, body)[:2])
         else:
-            self._apprise(url, title, body)
+            self._apprise(url, *escape_for(channel.scheme, title, body))
 
     def _post(self, url: str, payload: dict[str, Any], headers: dict[str, str]) -> None:
         import requests
@@ -251,21 +272,73 @@ class Deliverer:
             response = self._session.post(url, json=payload, headers=headers,
                                           timeout=self._timeout)
         except requests.RequestException as error:
-            raise DeliveryError(f"http_error:{type(error).__name__}", str(error)[:200]) from error
+            raise DeliveryError(f"http_error:{type(error).__name__}", str(error)) from error
         if response.status_code >= 300:
-            raise DeliveryError(f"http_status:{response.status_code}", response.text[:200])
+            raise DeliveryError(f"http_status:{response.status_code}", response.text)
 
-    def _apprise(self, url: str, title: str, body: str) -> None:
+    def _discord(self, url: str, title: str, body: str) -> None:
+        """Discord's webhook API, with every mention disabled (apprise cannot set that)."""
+        import requests
+
+        webhook, username = discord_webhook(url)
+        for content in _chunks(f"**{title}**\n{body}", DISCORD_MAX_CHARS):
+            message: dict[str, Any] = {"content": content,
+                                       "allowed_mentions": {"parse": []}}
+            if username:
+                message["username"] = username
+            try:
+                response = self._session.post(webhook, params={"wait": "true"}, json=message,
+                                              timeout=self._timeout)
+            except requests.RequestException as error:
+                raise DeliveryError(f"http_error:{type(error).__name__}", str(error)) \
+                    from error
+            if response.status_code >= 300:
+                raise DeliveryError(f"http_status:{response.status_code}", response.text)
+
+    def _apprise(self, url: str, title: str, body: str, body_format: str) -> None:
         import apprise
 
         notifier = apprise.Apprise()
         if not notifier.add(url):
             raise DeliveryError("apprise_bad_url", _display_name(url))
         try:
-            sent = notifier.notify(title=title, body=body,
-                                   body_format=apprise.NotifyFormat.TEXT)
+            sent = notifier.notify(title=title, body=body, body_format=body_format)
         except Exception as error:  # noqa: BLE001 - a plugin bug is a failed delivery
-            raise DeliveryError(f"apprise_error:{type(error).__name__}", str(error)[:200]) \
+            raise DeliveryError(f"apprise_error:{type(error).__name__}", str(error)) \
                 from error
         if not sent:
             raise DeliveryError("apprise_failed", _display_name(url))
+
+
+DISCORD_API = "https://discord.com/api/webhooks"
+DISCORD_MAX_CHARS = 2000
+
+
+def discord_webhook(url: str) -> tuple[str, str | None]:
+    """``discord://[user@]WEBHOOK_ID/WEBHOOK_TOKEN`` → (the webhook's API URL, user name)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    user, _, webhook_id = netloc.rpartition("@")
+    token = parts.path.strip("/").split("/", 1)[0]
+    if not webhook_id or not token:
+        raise DeliveryError("discord_bad_url", "expected discord://WEBHOOK_ID/WEBHOOK_TOKEN")
+    return f"{DISCORD_API}/{webhook_id}/{token}", (user or None)
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at line ends where possible."""
+    pieces, current = [], ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            pieces.append(current)
+            current = ""
+        current += line
+    if current.strip():
+        pieces.append(current)
+    return [p.rstrip("\n") for p in pieces]

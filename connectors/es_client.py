@@ -226,6 +226,8 @@ class EsTarget:
 
     def client(self, **overrides: Any) -> Elasticsearch:
         """A new client (``overrides`` such as ``request_timeout`` or ``max_retries``)."""
+        from connectors.redact import register_secrets
+        register_secrets(*self.secrets())  # masked in every log line and error from here on
         if self.uses_tls and not self.verify_certs and not self.ssl_fingerprint:
             _warn_once(f"TLS certificates of {self.display} are NOT verified "
                        "(--no-verify-certs): use --es-ca-certs or --es-ssl-fingerprint")

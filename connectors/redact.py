@@ -27,7 +27,7 @@ __all__ = ["MASK", "redact", "redact_url", "url_secrets", "register_secrets",
            "RedactingFilter", "install_log_redaction"]
 
 MASK = "***"
-WEB_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
+WEB_SCHEMES = frozenset({"http", "https", "json", "jsons", "ws", "wss", "ftp"})
 # Query/field names whose values are credentials.
 SECRET_NAME = re.compile(
     r"(?i)^(.*[-_])?(token|secret|passw(or)?d|pass|pwd|api[-_]?key|apikey|key|auth|"
@@ -40,7 +40,7 @@ PAIR_RE = re.compile(
     r"(\s*[=:]\s*)(?!\*\*\*)([^\s&'\",;)}\]]+)")
 AUTH_RE = re.compile(r"(?i)\b(ApiKey|Basic|Bearer|Token)\s+[A-Za-z0-9+/=._~-]{8,}")
 TOKEN_SEGMENT = re.compile(r"^[A-Za-z0-9_\-.:=+]{16,}$")
-MIN_SECRET = 4  # shorter "secrets" would mask ordinary words
+MIN_SECRET = 6  # shorter "secrets" would mask ordinary words and numbers
 
 _KNOWN: set[str] = set()
 _LOCK = threading.Lock()
@@ -74,24 +74,24 @@ def redact_url(url: str) -> str:
 
 
 def url_secrets(url: str) -> list[str]:
-    """The secret parts of ``url``: password, secret query values, token path segments.
+    """The secret parts of ``url``: its password, secret query values and token-like parts
+    (the long mixed letter-and-digit strings of webhook paths and notification URLs).
 
-    Notification URLs (``tgram://TOKEN/…``) give their whole tail.
+    Only these are registered process-wide (``Deliverer``): host names, ports and short
+    words are never treated as secrets.
     """
     try:
         parts = urlsplit(url)
+        password = parts.password
     except ValueError:
-        return [url]
-    out: list[str] = []
-    if parts.scheme.lower() not in WEB_SCHEMES:
-        tail = url.split("://", 1)[-1]
-        out += [tail, *[seg for seg in re.split(r"[/@:?&=#]", tail) if len(seg) >= 6]]
-    if parts.password:
-        out.append(parts.password)
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if SECRET_NAME.match(key) and value:
-            out.append(value)
-    out += [seg for seg in parts.path.split("/") if _token_like(seg)]
+        parts, password = None, None
+    out: list[str] = [password] if password else []
+    tail = url.split("://", 1)[-1].split("?", 1)[0]
+    out += [seg for seg in re.split(r"[/@?&#]", tail) if _token_like(seg)]
+    if parts is not None:
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            if SECRET_NAME.match(key) and value:
+                out.append(value)
     return [s for s in dict.fromkeys(out) if len(s) >= MIN_SECRET]
 
 

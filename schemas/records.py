@@ -293,6 +293,15 @@ class DeadLetter(_Record):
     payload: str | None = None  # the input (truncated) or a reference to it
     time: str = field(default_factory=utc_now_iso)
 
+    def __post_init__(self):
+        # Dead letters are stored and printed: no credential, token or secret query value
+        # in them (see connectors.redact).
+        from connectors.redact import redact
+        for name in ("source", "url", "detail", "payload"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, redact(value))
+
     @property
     def id(self) -> str:
         return stable_id(self.stage, self.reason, self.source, self.url, self.payload)
