@@ -221,8 +221,9 @@ class _FetchNewPagesFn(beam.DoFn):
             beam.metrics.Metrics.gauge(METRICS_NAMESPACE, f"backoff/{feed.id}").set(
                 int(feed.id in waiting))
 
-    def teardown(self):
-        feed_scheduler.release(self._token)
+    # No teardown: the scheduler is shared by every instance of this DoFn in the process (a
+    # runner may retire one instance while another ticks); ``defwatch run`` closes it at the
+    # end of the run (``feed_scheduler.release_all``), and its idle threads end with the process.
 
 
 class FetchNewPages(beam.PTransform):

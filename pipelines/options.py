@@ -29,6 +29,8 @@ DEFAULTS = {
     "poll_workers": 16,
     "host_delay": 1.0,
     "backoff_max": 900.0,
+    "alert_max_per_minute": 10,
+    "alert_digest_seconds": 15.0,
 }
 
 
@@ -54,6 +56,16 @@ class DefwatchOptions(PipelineOptions):
         parser.add_argument("--alert-retry-interval", "--alert_retry_interval",
                             dest="alert_retry_interval", type=float, default=60.0,
                             help="seconds between sweeps re-sending failed alerts (default 60)")
+        parser.add_argument("--alert-max-per-minute", "--alert_max_per_minute",
+                            dest="alert_max_per_minute", type=int,
+                            default=DEFAULTS["alert_max_per_minute"],
+                            help="alerts sent one by one per channel and minute; the rest of "
+                                 "a burst goes out as digests (default 10)")
+        parser.add_argument("--alert-digest-seconds", "--alert_digest_seconds",
+                            dest="alert_digest_seconds", type=float,
+                            default=DEFAULTS["alert_digest_seconds"],
+                            help="seconds a burst digest collects alerts before it is sent "
+                                 "(default 15)")
         parser.add_argument("--allow-host", "--allow_host", dest="allow_host", action="append",
                             default=None, type=allow_host_entry, metavar="HOST[:PORT]",
                             help="host exempt from the private-address guard (repeatable): "

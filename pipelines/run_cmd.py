@@ -31,6 +31,17 @@ CANCEL_GRACE = 8.0  # seconds a cancelled job gets to stop before the command re
 QUIET_CHECKS = 3  # idle checks in a row (0.5 s apart) that make a stopping run drained
 
 
+EXAMPLES = """examples:
+  defwatch run --feeds deploy/feeds.yaml --alert json://desk.example.org/hook
+  defwatch run --feeds feeds.yaml --duration 600 --poll-interval 60 --status-interval 10
+  defwatch run --feeds site.yaml --allow-host 127.0.0.1:8080 --fetch-deadline 20
+  defwatch run --feeds feeds.yaml --runner FlinkRunner --flink_master=[local]
+
+Beam options (--runner, --prism_location, --flink_master, --environment_type, …) are passed
+to Beam; any other unknown option is an error (exit 2). Latency, drain and restarts:
+docs/operations.md."""
+
+
 def prism_binary() -> str | None:
     """Path of the Prism binary: ``DEFWATCH_PRISM`` or ``.cache/bin/prism``, if executable."""
     for candidate in (os.environ.get("DEFWATCH_PRISM"), PROJECT_ROOT / ".cache/bin/prism"):
@@ -83,8 +94,7 @@ def parser() -> argparse.ArgumentParser:
     """The ``defwatch run`` parser (Beam's own options pass through unparsed)."""
     parser = argparse.ArgumentParser(
         allow_abbrev=False, prog="defwatch run", description=__doc__.split("\n\n")[0],
-        epilog="Beam options (--runner, --prism_location, --flink_master, "
-               "--environment_type, …) are passed to Beam.")
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
     DefwatchOptions._add_argparse_args(parser)
     return parser
 

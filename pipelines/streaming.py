@@ -37,7 +37,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP
 
 from connectors import feed_scheduler
 from connectors.alert_channels import load_channels
-from connectors.alerts import RetryFailedAlerts, SendAlerts
+from connectors.alerts import AlertSettings, RetryFailedAlerts, SendAlerts
 from connectors.articles import CleanArticles
 from connectors.cursor_commit import CommitCursors
 from connectors.elasticsearch_io import WriteToElasticsearch, article_doc, dead_letter_doc
@@ -100,12 +100,18 @@ def build_article_steps(articles, options: PipelineOptions, dead_letters: list,
         dedup_settings, EventStoreFactory(target, settings=dedup_settings)), dead_letters)
     written = _main(changes | "WriteEvents" >> WriteEvents(target, settings=dedup_settings),
                     dead_letters)
-    alerted = _main(written | "SendAlerts" >> SendAlerts(alert_channels(opts), target,
-                                                         kibana_url=opts.kibana_url),
-                    dead_letters)
+    alerted = _main(written | "SendAlerts" >> SendAlerts(
+        alert_channels(opts), target, kibana_url=opts.kibana_url,
+        settings=alert_settings(opts)), dead_letters)
     if progress is not None:
         progress += [stored.main, written, alerted]
     return written
+
+
+def alert_settings(opts) -> AlertSettings:
+    """Burst limits of the run's alerts (``--alert-max-per-minute``, ``--alert-digest-seconds``)."""
+    return AlertSettings(max_per_minute=opts.alert_max_per_minute,
+                         digest_delay=opts.alert_digest_seconds)
 
 
 def alert_channels(opts) -> list:
@@ -173,7 +179,8 @@ def build_streaming_pipeline(p: beam.Pipeline, options: PipelineOptions,
                  | "AlertSweepDue" >> beam.Filter(_sweep_due, start, opts.tick_interval,
                                                   opts.alert_retry_interval)
                  | "RetryFailedAlerts" >> RetryFailedAlerts(channels, target,
-                                                            kibana_url=opts.kibana_url))
+                                                            kibana_url=opts.kibana_url,
+                                                            settings=alert_settings(opts)))
         dead_letters.append(sweep[DEAD_LETTER])
     pages = ticks | "FetchNewPages" >> FetchNewPages(
         feeds, fetch_settings(opts), cursors, schedule_settings(opts), stop_at=stop)

@@ -27,6 +27,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -42,6 +43,7 @@ class WebhookRequest:
     headers: dict[str, str]
     body: bytes
     status: int
+    received: float = field(default_factory=time.time)  # epoch seconds (alert latency)
 
     @property
     def json(self) -> Any:
