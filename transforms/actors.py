@@ -122,6 +122,15 @@ def ancestors(actor_id: str | None) -> list[str]:
     return out
 
 
+def side_of(actor_id: str | None) -> str | None:
+    """The side of an actor: its own, else its nearest parent's."""
+    for key in [actor_id, *ancestors(actor_id)]:
+        info = get(key)
+        if info is not None and info.side:
+            return info.side
+    return None
+
+
 def related(a: str | None, b: str | None) -> bool:
     """True when one actor is the other or one of its parents."""
     return bool(a and b) and (a == b or a in ancestors(b) or b in ancestors(a))

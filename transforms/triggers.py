@@ -149,3 +149,26 @@ def find_triggers(folded: str) -> tuple[Trigger, ...]:
                              _cancel_reason(folded, match.start(), text, kind),
                              _political(folded, match.start(), match.end())))
     return tuple(found)
+
+
+def trigger_number(trigger: Trigger | None) -> str | None:
+    """"one", "two" or "many" from the trigger's morphology (انشق، انشقا، انشقوا …)."""
+    if trigger is None:
+        return None
+    word = trigger.text.split()[0]
+    word = word[1:] if word[:1] in "وف" and len(word) > 3 else word
+    word = word[2:] if word.startswith("ال") else word
+    if re.search(r"(?:هما|ان|ا)$", word) and trigger.kind in ("verb", "participle", "noun",
+                                                              "join", "exit", "flee"):
+        if trigger.kind == "noun" and not word.endswith("هما"):
+            return None
+        if word.endswith(("اا",)):
+            return None
+        return "two" if not re.search(r"(?:وا)$", word) else "many"
+    if re.search(r"(?:وا|هم|ين|ون|ات)$", word):
+        return "many"
+    if re.search(r"(?:ت|ها)$", word):
+        return None  # feminine: a group ("انشقت مجموعة", "انشقاقها") as often as a woman
+    if trigger.kind in ("noun", "join", "exit", "flee") and not word.endswith("ه"):
+        return None  # "انشقاق ضابط": the noun alone says nothing of the number
+    return "one"

@@ -1,0 +1,204 @@
+"""Train the extraction's learned scorers on the gold reports; write their weights as JSON.
+
+    python deploy/train_extraction.py            # train, write transforms/data/models/*.json
+    python deploy/train_extraction.py --check    # train, compare with the shipped files
+
+Gold: ``../shared/corpus/dev.jsonl`` (when present), the project's own collected reports
+``tests/fixtures/gold/*.jsonl`` and ``tests/fixtures/heldout_reports.jsonl``. Reports are split
+into folds by incident (``transforms.learning.folds``); the untouched fold is never used here.
+The regularisation strength is chosen by cross-validation across the other folds. Needs
+scikit-learn (the ``build`` extra); the package itself only reads the JSON it writes.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from transforms.learning import folds as fold_split  # noqa: E402
+from transforms.learning.gold import examples  # noqa: E402
+from transforms.learning.linear import MODELS, LinearModel  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+SCORE_PY = SHARED / "eval" / "score.py"
+GOLD_FILES = [SHARED / "corpus" / "dev.jsonl", *sorted((REPO / "tests" / "fixtures" / "gold")
+                                                       .glob("*.jsonl")),
+              REPO / "tests" / "fixtures" / "heldout_reports.jsonl"]
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
+
+
+def load_scorer():
+    """The shared scorer module (its ``names_match`` labels the group candidates)."""
+    if not SCORE_PY.is_file():
+        sys.exit(f"train_extraction: the scorer {SCORE_PY} is missing")
+    spec = importlib.util.spec_from_file_location("defwatch_shared_score", SCORE_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_gold() -> tuple[list[dict], str]:
+    """Every gold row of the files that exist, and a digest of their contents."""
+    rows, digest = [], hashlib.sha256()
+    for path in GOLD_FILES:
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        digest.update(path.name.encode() + data)
+        rows += [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    return rows, digest.hexdigest()[:16]
+
+
+def _fit(train, c_value):
+    """A fitted (vectorizer, logistic regression) on examples."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    vec = DictVectorizer(sparse=False)
+    x = vec.fit_transform([e.features for e in train])
+    clf = LogisticRegression(C=c_value, max_iter=5000, solver="lbfgs")
+    clf.fit(x, [e.label for e in train])
+    return vec, clf
+
+
+def cross_validate(data, c_value) -> float:
+    """Mean log-loss of leave-one-fold-out predictions (lower is better)."""
+    from sklearn.metrics import log_loss
+    losses = []
+    for fold in sorted({e.fold for e in data}):
+        train = [e for e in data if e.fold != fold]
+        test = [e for e in data if e.fold == fold]
+        if not test or len({e.label for e in train}) < 2:
+            continue
+        vec, clf = _fit(train, c_value)
+        prob = clf.predict_proba(vec.transform([e.features for e in test]))[:, 1]
+        losses.append(log_loss([e.label for e in test], prob, labels=[0, 1]))
+    return sum(losses) / len(losses)
+
+
+def train(name: str, data, digest: str) -> LinearModel:
+    """The model of the best regularisation, refitted on every example."""
+    scores = {c: cross_validate(data, c) for c in C_GRID}
+    best = min(scores, key=scores.get)
+    vec, clf = _fit(data, best)
+    weights = dict(zip(vec.get_feature_names_out(), clf.coef_[0], strict=True))
+    bias = float(clf.intercept_[0]) + weights.pop("bias", 0.0)
+    meta = {"examples": len(data), "positives": sum(e.label for e in data), "C": best,
+            "cv_log_loss": {str(c): round(v, 4) for c, v in scores.items()},
+            "gold_digest": digest}
+    return LinearModel(name, {k: float(v) for k, v in weights.items()}, bias, 0.5, meta)
+
+
+def fit_models(rows: list[dict], folds: dict[str, int], names_match, digest: str = ""):
+    """(sentence scorer, group scorer) trained on ``rows``."""
+    sentence_ex, group_ex = examples(rows, folds, names_match)
+    return train("sentence", sentence_ex, digest), train("group", group_ex, digest)
+
+
+def extract_rows(rows: list[dict], models=None) -> list[dict]:
+    """The events ``extract_events`` gives for gold rows, as dicts."""
+    from transforms.extract import extract_events
+    from transforms.learning.gold import as_document
+    return [e.to_dict() for row in rows for e in extract_events(as_document(row), models)]
+
+
+def fold_models(rows: list[dict], folds: dict[str, int], scorer) -> dict[int, tuple]:
+    """Development fold → the models trained on the other development folds."""
+    out = {}
+    for fold in sorted({f for f in folds.values() if f != fold_split.HOLDOUT}):
+        train_rows = [r for r in rows if folds[str(r["doc_id"])] not in (fold, fold_split.HOLDOUT)]
+        out[fold] = fit_models(train_rows, folds, scorer.names_match)
+    return out
+
+
+def cross_fitted(rows: list[dict], folds: dict[str, int], scorer, per_fold=None,
+                 threshold: float | None = None) -> list[dict]:
+    """Events of every development report, each fold extracted by models trained without it."""
+    per_fold = per_fold or fold_models(rows, folds, scorer)
+    events = []
+    for fold, (sentence_model, group_model) in per_fold.items():
+        if threshold is not None:
+            sentence_model = dataclasses.replace(sentence_model, threshold=threshold)
+        test_rows = [r for r in rows if folds[str(r["doc_id"])] == fold]
+        events += extract_rows(test_rows, (sentence_model, group_model))
+    return events
+
+
+def best_threshold(rows: list[dict], folds: dict[str, int], scorer, per_fold) -> float:
+    """The sentence threshold with the best cross-fitted event F1."""
+    scores = {}
+    for threshold in THRESHOLDS:
+        events = cross_fitted(rows, folds, scorer, per_fold, threshold)
+        scores[threshold] = scorer.score(rows, events)["events"]["f1"]
+    return max(scores, key=lambda t: (scores[t], -abs(t - 0.5)))
+
+
+def summary(scorer, rows: list[dict], events: list[dict]) -> str:
+    """One line of scores."""
+    result = scorer.score(rows, events)
+    e, f = result["events"], result["fields"]
+    return (f"events F1 {e['f1']:.3f} (P {e['precision']:.3f} R {e['recall']:.3f}, "
+            f"{e['matched']}/{e['gold']} gold, {e['predicted']} predicted); count {f['count']} "
+            f"place {f['place']} destination {f['destination']}; document precision "
+            f"{result['documents']['precision']}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="train and compare with the shipped model files; write nothing")
+    parser.add_argument("--cv", action="store_true",
+                        help="also score the pipeline on each development fold with models "
+                             "trained on the other folds (an estimate for unseen reports)")
+    parser.add_argument("--holdout", action="store_true",
+                        help="also score the untouched fold (do this once, at the end)")
+    parser.add_argument("--out", default=str(MODELS), help="directory for the model files")
+    args = parser.parse_args(argv)
+    scorer = load_scorer()
+    rows, digest = load_gold()
+    folds = fold_split.assign_folds(rows)
+    train_rows = [r for r in rows if folds[str(r["doc_id"])] != fold_split.HOLDOUT]
+    print(f"train_extraction: {len(train_rows)} of {len(rows)} gold reports "
+          f"(fold {fold_split.HOLDOUT} kept untouched), gold digest {digest}", file=sys.stderr)
+    models = fit_models(train_rows, folds, scorer.names_match, digest)
+    per_fold = fold_models(train_rows, folds, scorer)
+    threshold = best_threshold(train_rows, folds, scorer, per_fold)
+    models = (dataclasses.replace(models[0], threshold=threshold), models[1])
+    print(f"  sentence threshold {threshold} (best cross-fitted event F1)", file=sys.stderr)
+    out = Path(args.out)
+    changed = []
+    for model in models:
+        path = out / f"{model.name}.json"
+        meta = model.meta
+        print(f"  {model.name}: {meta['examples']} examples, {meta['positives']} positive, "
+              f"C={meta['C']}, CV log-loss {meta['cv_log_loss'][str(meta['C'])]}",
+              file=sys.stderr)
+        if args.check:
+            if not path.is_file() or path.read_text(encoding="utf-8") != model.to_json():
+                changed.append(path.name)
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        path.write_text(model.to_json(), encoding="utf-8")
+    if args.cv:
+        events = cross_fitted(train_rows, folds, scorer, per_fold, threshold)
+        print(f"cross-fitted development folds: {summary(scorer, train_rows, events)}")
+    if args.holdout:
+        held = [r for r in rows if folds[str(r["doc_id"])] == fold_split.HOLDOUT]
+        print(f"untouched fold ({len(held)} reports): "
+              f"{summary(scorer, held, extract_rows(held, models))}")
+    if changed:
+        print(f"train_extraction: differs from the shipped files: {', '.join(changed)}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,325 @@
+"""Incident candidates of a document and the features the learned scorers read.
+
+Two questions are asked of every analysed sentence (``analysis.Sentence``) that holds a
+defection trigger, each by a linear scorer trained on gold reports
+(``deploy/train_extraction.py``; weights in ``data/models/``):
+
+1. ``sentence_features``: does this sentence report a concrete incident? (rather than a call,
+   a denial, a plan, a tally, a civilian's resignation, background …)
+2. ``group_features``: for each group named in or just before it — or nobody — is this the
+   unit the defectors left?
+
+The features describe the structure around words, not the words of particular reports: the
+kind of trigger and what cancels it, which counts, places, times and destinations the sentence
+holds, and for a group its shape (listed, numbered, quoted, named), the word that ties it to
+the sentence (عن/من صفوف/عناصر/إلى/التابع لـ/مصادر …, classes in ``data/relations.yaml``),
+where it stands from the trigger, and whether another group in the sentence is its unit or its
+parent. Every function is pure.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from transforms import actors as actor_table
+from transforms import attributes, lexicon
+from transforms.analysis import GroupMention, Sentence
+from transforms.triggers import Trigger, trigger_number
+
+RELATIONS = ("from", "member", "to", "parent", "reporter", "control", "other")
+MAIN_KINDS = ("verb", "leave", "surrender", "join", "exit", "flee")
+YEAR = re.compile(r"(?<![\w\d])(?:19|20)\d\d(?![\d])")
+BACKGROUND = re.compile(r"(?<![\w])(?:منذ|سبق|وكان|وكانت|كان|كانت|سابقا|الماضيه|السابقه|"
+                        r"الاف|عشرات\s+الالاف|مئات|حالات|ظاهره|موجه)(?![\w])")
+SPEECH = re.compile(r"(?<![\w])[وف]?(?:قال|قالت|اكد|اكدت|افاد|افادت|ذكر|ذكرت|اضاف|اضافت|"
+                    r"اوضح|اوضحت|نقل|نقلت|اعلن|اعلنت|كشف|كشفت|بحسب|وفق|حسب)(?![\w])")
+RANKS = re.compile(r"(?<![\w])[وب]?(?:ال)?(?:عميد|عقيد|مقدم|رائد|نقيب|ملازم|مساعد|رقيب|عريف|"
+                   r"لواء|العماد|طيار|المجند|مجند|صف\s+ضابط|قائد|قيادي|متزعم|امير|مسوول)(?![\w])")
+QUESTION = re.compile(r"[؟?]")
+ANNOUNCE = frozenset({"اعلن", "اعلنت", "اعلنوا", "يعلن", "تعلن", "يعلنون", "اعلان", "باعلان",
+                      "اكد", "اكدت", "اكدوا"})
+AUXILIARY = frozenset({"قد", "وقد", "كان", "كانت", "وكان", "وكانت", "كانوا", "وكانوا"})
+FUTURE = frozenset({"سوف", "سيتم", "ستتم", "يمكن", "يمكنهم", "قد يكون", "ربما", "لعل"})
+
+
+@dataclass(frozen=True)
+class GroupCandidate:
+    """A group that may be the defectors' unit in sentence ``sentence``; None for nobody."""
+    sentence: int  # position in the analysed list
+    mention: GroupMention | None
+    origin: int  # position of the sentence that names it (== sentence, or an earlier one)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+@lru_cache(maxsize=1)
+def _relation_words() -> dict[str, frozenset]:
+    """Relation classes of ``data/relations.yaml`` (folded)."""
+    return {name: lexicon.words("relations", name) for name in RELATIONS}
+
+
+def _bare(word: str) -> list[str]:
+    """The word and its forms without the clitics و/ف and ب/ل (لـ becomes nothing)."""
+    forms = [word]
+    if len(word) > 2 and word[0] in "وف":
+        forms.append(word[1:])
+    for form in list(forms):
+        if len(form) > 2 and form[0] in "بل" and not form.startswith("ال"):
+            forms.append(form[1:])
+        if form.startswith("لل") and len(form) > 3:
+            forms.append("ال" + form[2:])
+    return forms
+
+
+def relation_of(word: str) -> str:
+    """The relation class of the word before a group's name ("none" when unknown)."""
+    table = _relation_words()
+    for form in _bare(word):
+        for name in RELATIONS:
+            if form in table[name]:
+                return name
+    return "none"
+
+
+def main_trigger(sentence: Sentence) -> Trigger | None:
+    """The trigger the sentence is about: a live act first (verb, leaving, joining …)."""
+    live = sentence.live_triggers
+    for pool in (tuple(t for t in live if t.kind in MAIN_KINDS), live, sentence.triggers):
+        if pool:
+            return pool[0]
+    return None
+
+
+def _bucket(value: int, edges=(0, 2, 5, 10, 20)) -> str:
+    """A coarse bucket label for a non-negative distance."""
+    for edge in edges:
+        if value <= edge:
+            return f"<={edge}"
+    return f">{edges[-1]}"
+
+
+def _person_counts(sentence: Sentence) -> list:
+    """Counts that give a number (value) of people-like nouns."""
+    return [c for c in sentence.counts if c.count.value is not None]
+
+
+# ----------------------------------------------------------------------------- sentence
+
+def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
+    """Features of "sentence ``i`` reports a concrete defection incident"."""
+    s = sentences[i]
+    f: dict[str, float] = {"bias": 1.0}
+    trigger = main_trigger(s)
+    if trigger is None:
+        f["no_trigger"] = 1.0
+        return f
+    f[f"main_kind={trigger.kind}"] = 1.0
+    f[f"main_cancel={trigger.cancelled_by or 'none'}"] = 1.0
+    f[f"main_kind_cancel={trigger.kind}:{trigger.cancelled_by or 'none'}"] = 1.0
+    if trigger.political:
+        f["main_political"] = 1.0
+    f["n_live"] = min(len(s.live_triggers), 3) / 3
+    f["n_cancelled"] = min(sum(1 for t in s.triggers if t.cancelled_by), 3) / 3
+    for t in s.triggers:
+        f[f"has_kind={t.kind}"] = 1.0
+        if t.cancelled_by:
+            f[f"has_cancel={t.cancelled_by}"] = 1.0
+        if t.political:
+            f["has_political"] = 1.0
+    if not s.live_triggers:
+        f["no_live"] = 1.0
+    after = s.words_after(trigger.end, 2)
+    if after and relation_of(after[0]) == "from" or after[:1] in (["عن"], ["من"]):
+        f["trigger_then_from"] = 1.0
+    if after and relation_of(after[0]) == "to":
+        f["trigger_then_to"] = 1.0
+    before = s.words_before(trigger.start, 3)
+    if any(w in ANNOUNCE for w in before):
+        f["announced"] = 1.0
+    if any(w in AUXILIARY for w in before):
+        f["auxiliary_before"] = 1.0
+    if any(w in FUTURE for w in before):
+        f["future_or_modal"] = 1.0
+    f[f"number={trigger_number(trigger) or 'unknown'}"] = 1.0
+    counts = _person_counts(s)
+    if counts:
+        f["has_count"] = 1.0
+        near = min(abs(c.start - trigger.start) for c in counts)
+        f[f"count_dist{_bucket(len(s.words_between(min(near, 0), near)))}"] = 1.0
+        if any(c.count.value == 1 for c in counts):
+            f["count_one"] = 1.0
+        if any((c.count.value or 0) >= 1000 for c in counts):
+            f["count_thousands"] = 1.0
+    if any(c.count.value is None for c in s.counts):
+        f["vague_count"] = 1.0
+    groups = s.groups
+    if groups:
+        f["has_group"] = 1.0
+        f["n_groups"] = min(len(groups), 4) / 4
+        rels = {relation_of((s.words_before(g.start, 1) or [""])[0]) for g in groups}
+        for rel in rels:
+            f[f"group_rel={rel}"] = 1.0
+        if any(g.actor is None for g in groups):
+            f["has_unlisted_group"] = 1.0
+    else:
+        f["no_group"] = 1.0
+    kinds = {p.ref.kind for p in s.places}
+    if kinds & {"village", "town", "city", "neighbourhood", "subdistrict"} or any(
+            p.ref.source == "pattern" and p.ref.kind is None for p in s.places):
+        f["has_local_place"] = 1.0
+    elif kinds:
+        f["has_wide_place"] = 1.0
+    if s.times:
+        f["has_time"] = 1.0
+    if YEAR.search(s.folded):
+        f["has_year"] = 1.0
+    if s.destinations:
+        f["has_destination"] = 1.0
+        if any(d.dest is not None and d.dest.id for d in s.destinations):
+            f["has_known_destination"] = 1.0
+    if BACKGROUND.search(s.folded):
+        f["background_word"] = 1.0
+    if SPEECH.search(s.folded):
+        f["speech_verb"] = 1.0
+    if RANKS.search(s.folded):
+        f["rank_or_title"] = 1.0
+    if attributes.with_weapons(s.folded):
+        f["weapons"] = 1.0
+    if QUESTION.search(s.text):
+        f["question"] = 1.0
+    if s.is_title:
+        f["title"] = 1.0
+    if s.number == 0:
+        f["first_sentence"] = 1.0
+    f[f"len{_bucket(len(s.tokens), (8, 15, 30, 50))}"] = 1.0
+    before = sentences[i - 1] if i > 0 else None
+    if before is not None and before.live_triggers:
+        f["prev_has_live"] = 1.0
+    return f
+
+
+# ----------------------------------------------------------------------------- groups
+
+def group_candidates(sentences: list[Sentence], i: int) -> list[GroupCandidate]:
+    """The groups that may be the defectors' unit in sentence ``i``, and nobody (None).
+
+    The sentence's own groups, and — when it names none that is tied to the act — the groups
+    of the sentence before it and of the headline, which the sentence may continue.
+    """
+    own = [GroupCandidate(i, g, i) for g in sentences[i].groups]
+    context: list[GroupCandidate] = []
+    seen = {g.mention.key for g in own}
+    for j in (i - 1, 0):
+        if 0 <= j < i and (j == i - 1 or sentences[j].is_title):
+            for g in sentences[j].groups:
+                if g.key not in seen:
+                    seen.add(g.key)
+                    context.append(GroupCandidate(i, g, j))
+    return [*own, *context, GroupCandidate(i, None, i)]
+
+
+def _specificity(mention: GroupMention) -> str:
+    """How specific a group is: a unit of a force, a force, an umbrella, an unlisted unit."""
+    if mention.actor is None:
+        return "unlisted_" + ("numbered" if mention.shape in ("number", "ordinal") else
+                              mention.shape)
+    if mention.actor.generic:
+        return "umbrella"
+    if mention.actor.kind != "group":
+        return "side"
+    return "unit" if mention.actor.parent else "force"
+
+
+def _ancestor_of_other(mention: GroupMention, others: list[GroupMention]) -> bool:
+    """True when another group of the sentence is a unit of this one."""
+    if mention.actor is None:
+        return False
+    return any(o is not mention and o.actor is not None
+               and mention.actor.id in actor_table.ancestors(o.actor.id) for o in others)
+
+
+def _in_destination(sentence: Sentence, mention: GroupMention) -> bool:
+    """True when the group's name lies inside a destination phrase (إلى X، انضموا إلى X)."""
+    return any(d.start <= mention.start < max(d.end, d.start + 3) for d in sentence.destinations)
+
+
+def group_features(sentences: list[Sentence], cand: GroupCandidate,
+                   doc_counts: dict[str, int]) -> dict[str, float]:
+    """Features of "this group is the unit the defectors of sentence ``cand.sentence`` left"."""
+    s = sentences[cand.sentence]
+    f: dict[str, float] = {"bias": 1.0}
+    trigger = main_trigger(s)
+    if cand.mention is None:
+        f["nobody"] = 1.0
+        f["nobody_groups"] = min(len(s.groups), 3) / 3
+        if RANKS.search(s.folded):
+            f["nobody_rank"] = 1.0
+        if any(c.count.value == 1 for c in s.counts):
+            f["nobody_count_one"] = 1.0
+        if not s.groups:
+            f["nobody_no_group"] = 1.0
+        return f
+    g = cand.mention
+    home = sentences[cand.origin]
+    f[f"spec={_specificity(g)}"] = 1.0
+    f[f"shape={g.shape}"] = 1.0
+    if cand.origin != cand.sentence:
+        f["context"] = 1.0
+        f["context_title"] = float(home.is_title)
+        f[f"context_spec={_specificity(g)}"] = 1.0
+        f["context_own_groups"] = float(bool(s.groups))
+    before = home.words_before(g.start, 2)
+    rel1 = relation_of(before[-1]) if before else "start"
+    rel2 = relation_of(before[-2]) if len(before) > 1 else "start"
+    f[f"rel1={rel1}"] = 1.0
+    f[f"rel2={rel2}"] = 1.0
+    f[f"rel12={rel2}:{rel1}"] = 1.0
+    if before and before[-1][:1] in "لب" and not before[-1].startswith("ال"):
+        f["clitic_before"] = 1.0
+    raw_before = home.folded[max(0, g.start - 2):g.start]
+    if raw_before.endswith(("ل", "ب")) and not raw_before.endswith(" "):
+        f["attached_clitic"] = 1.0
+    after = home.words_after(g.end, 1)
+    if after:
+        f[f"rel_after={relation_of(after[0])}"] = 1.0
+    if _in_destination(home, g):
+        f["in_destination"] = 1.0
+    if _ancestor_of_other(g, list(home.groups)):
+        f["has_unit_in_sentence"] = 1.0
+    if any(o is not g and o.actor is not None and g.actor is not None
+           and o.actor.id in actor_table.ancestors(g.actor.id) for o in home.groups):
+        f["has_parent_in_sentence"] = 1.0
+    if cand.origin == cand.sentence and trigger is not None:
+        gap = len(s.words_between(min(g.end, trigger.start), max(g.start, trigger.end)))
+        side = "before" if g.end <= trigger.start else "after"
+        f[f"pos={side}"] = 1.0
+        f[f"dist_{side}{_bucket(gap)}"] = 1.0
+        f["same_clause"] = float(s.same_clause(g.start, trigger.start))
+        ranks = sorted(s.groups, key=lambda o: abs(o.start - trigger.start))
+        f["nearest"] = float(ranks[0] is g)
+        f[f"kind_{trigger.kind}_{side}"] = 1.0
+        f[f"rel1_{side}={rel1}"] = 1.0
+    first = home.groups[0] is g if home.groups else False
+    f["first_in_sentence"] = float(first)
+    f["mentions_in_doc"] = min(doc_counts.get(g.key, 0), 4) / 4
+    if any(o.key == g.key for o in (sentences[0].groups if sentences[0].is_title else ())):
+        f["in_title"] = 1.0
+    f["words"] = min(len(g.surface.split()), 6) / 6
+    if g.actor is not None and g.actor.kind == "group" and _is_umbrella_force(g):
+        f["regime_umbrella"] = 1.0
+    return f
+
+
+def _is_umbrella_force(mention: GroupMention) -> bool:
+    """True for the widest names of a side (قوات النظام، قسد، المعارضة …)."""
+    return mention.actor is not None and not mention.actor.parent
+
+
+def document_group_counts(sentences: list[Sentence]) -> dict[str, int]:
+    """How many sentences of the document name each group."""
+    counts: dict[str, int] = {}
+    for s in sentences:
+        for key in {g.key for g in s.groups}:
+            counts[key] = counts.get(key, 0) + 1
+    return counts

@@ -1,0 +1,125 @@
+"""Training examples from gold reports: which sentences tell an incident, which group it is.
+
+A gold event (``shared/corpus/README.md`` format) is tied to the sentences that tell it: the
+sentence(s) its ``evidence`` overlaps, and any other sentence with a trigger that names its
+group together with its count or place (a headline, a recap). Those sentences are positive
+examples for the sentence scorer; the others that hold a trigger are negative. Among the group
+candidates of a positive sentence, those whose name matches the gold group (by the scorer's
+own ``names_match``) are positive for the group scorer; "nobody" is positive when the gold
+event names no group.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from schemas.records import Document
+from transforms.analysis import Sentence, analyse_document
+from transforms.arabic_fold import fold_word
+from transforms.incidents import (
+    document_group_counts,
+    group_candidates,
+    group_features,
+    sentence_features,
+)
+
+NamesMatch = Callable[[str | None, str | None], bool]
+
+
+@dataclass
+class Example:
+    """One training example: features, label, and the group it belongs to (for CV)."""
+    features: dict
+    label: int
+    doc_id: str
+    fold: int
+
+
+def as_document(row: dict) -> Document:
+    """The extractor's input for a gold row (gold fields dropped)."""
+    return Document(doc_id=str(row["doc_id"]), url=row.get("url"), title=row.get("title"),
+                    published=row.get("published"), text=row.get("text"),
+                    outlet=row.get("outlet"))
+
+
+def _evidence_span(text: str, evidence: str) -> tuple[int, int] | None:
+    """Offsets of the evidence in the text (exact, else by its folded first words)."""
+    pos = text.find(evidence)
+    if pos >= 0:
+        return pos, pos + len(evidence)
+    head = evidence.strip()[:40]
+    pos = text.find(head) if head else -1
+    if pos >= 0:
+        return pos, pos + len(evidence)
+    return None
+
+
+def _mentions_event(s: Sentence, event: dict, names_match: NamesMatch) -> bool:
+    """True when a sentence names the event's group with its count or place."""
+    if not s.triggers or not event.get("group_ar"):
+        return False
+    if not any(names_match(event["group_ar"], g.surface) for g in s.groups):
+        return False
+    if s.is_title:
+        return True  # the headline tells the incident the body tells
+    count = event.get("count")
+    if count is not None and any(c.count.value == count for c in s.counts):
+        return True
+    place = event.get("place_ar")
+    return bool(place) and fold_word(place) in s.folded
+
+
+def link_events(row: dict, sentences: list[Sentence],
+                names_match: NamesMatch) -> dict[int, list[dict]]:
+    """Position in ``sentences`` → the gold events that sentence tells."""
+    text = row.get("text") or ""
+    linked: dict[int, list[dict]] = {}
+    for event in row.get("events") or []:
+        span = _evidence_span(text, event.get("evidence") or "")
+        for pos, s in enumerate(sentences):
+            overlap = span is not None and s.number >= 0 and \
+                s.span.start < span[1] and span[0] < s.span.end
+            if overlap or _mentions_event(s, event, names_match):
+                linked.setdefault(pos, []).append(event)
+    return linked
+
+
+def _group_label(cand, events: list[dict], names_match: NamesMatch) -> int:
+    """1 when the candidate is the group of one of the sentence's gold events."""
+    for event in events:
+        gold = event.get("group_ar")
+        if cand.mention is None:
+            if gold is None:
+                return 1
+            continue
+        names = [cand.mention.surface]
+        if cand.mention.actor is not None:
+            names.append(cand.mention.actor.name_ar)
+        if gold and any(names_match(gold, n) for n in names):
+            return 1
+    return 0
+
+
+def examples(rows: list[dict], folds: dict[str, int],
+             names_match: NamesMatch) -> tuple[list[Example], list[Example]]:
+    """(sentence examples, group examples) of gold rows."""
+    sent_ex: list[Example] = []
+    group_ex: list[Example] = []
+    for row in rows:
+        doc_id = str(row["doc_id"])
+        sentences = analyse_document(as_document(row))
+        linked = link_events(row, sentences, names_match)
+        counts = document_group_counts(sentences)
+        for pos, s in enumerate(sentences):
+            if not s.triggers:
+                continue
+            label = int(pos in linked)
+            sent_ex.append(Example(sentence_features(sentences, pos), label, doc_id,
+                                   folds[doc_id]))
+            if not label:
+                continue
+            for cand in group_candidates(sentences, pos):
+                group_ex.append(Example(group_features(sentences, cand, counts),
+                                        _group_label(cand, linked[pos], names_match), doc_id,
+                                        folds[doc_id]))
+    return sent_ex, group_ex

@@ -1,0 +1,48 @@
+"""One loader for every word list and table in ``transforms/data/``.
+
+Data files are YAML (or JSON), read once and cached. Word lists are written in any spelling and
+folded here exactly like the text they are matched against (``normalize.fold_word``), so a
+list never needs hamza, taa marbuta or diacritic variants.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from transforms.arabic_fold import fold_word
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+@lru_cache(maxsize=None)
+def data(name: str) -> dict:
+    """The parsed contents of ``transforms/data/<name>`` (``.yaml`` assumed without suffix)."""
+    path = DATA_DIR / (name if "." in name else f"{name}.yaml")
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+
+
+@lru_cache(maxsize=None)
+def words(name: str, key: str) -> frozenset[str]:
+    """The folded entries of list ``key`` in data file ``name``."""
+    return frozenset(fold_word(str(w)) for w in data(name)[key])
+
+
+@lru_cache(maxsize=None)
+def phrases(name: str, key: str) -> tuple[str, ...]:
+    """The folded entries of list ``key``, longest first (for alternations)."""
+    return tuple(sorted({fold_word(str(w)) for w in data(name)[key]}, key=len, reverse=True))
+
+
+def alternation(entries) -> str:
+    """A regex alternation of literal (already folded) entries, longest first."""
+    return "|".join(re.escape(e) for e in sorted(set(entries), key=len, reverse=True))
+
+
+def setting(name: str, key: str, default=None):
+    """A scalar setting of a data file."""
+    return data(name).get(key, default)

@@ -1,0 +1,223 @@
+"""The count, place, destination and time of one incident, chosen in its sentence.
+
+Each chooser takes the analysed sentence (``analysis.Sentence``), the trigger the incident
+hangs on and, when known, the defectors' group, and returns the best candidate of the
+sentence or None. They read the mentions the analysis found and the word lists of
+``data/extraction.yaml``: a count must count people near the act, a place must be introduced as
+one (في/من/قرب X، بريف X) and not be a destination, a reporter or a reference point.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from schemas.records import Destination
+from transforms import attributes, lexicon
+from transforms.analysis import CountAt, GroupMention, Place, Sentence
+from transforms.arabic_fold import fold_word
+from transforms.mentions import Count, PlaceRef, TimeRef, lookup
+from transforms.triggers import Trigger, trigger_number
+
+FILE = "extraction"
+WORD = re.compile(r"[\w]+")
+KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistrict": 4,
+             "area": 3, "district": 3, None: 3, "rif": 2, "governorate": 1}
+PLACE_INTRO = re.compile(r"(?:(?<![\w])(?:في|من|قرب|بمحيط|محيط|عند|داخل)\s+|(?<![\w])[بو]?ب)$")
+MAX_COUNT_DISTANCE = 130  # characters between a count and the act it counts
+MAX_TIME_DISTANCE = 70
+
+
+@lru_cache(maxsize=None)
+def _stems(key: str, head: str = r"^(?:ال)?", tail: str = "") -> re.Pattern:
+    """A regex for the stems of list ``key`` of ``data/extraction.yaml``."""
+    return re.compile(head + "(?:" + lexicon.alternation(lexicon.phrases(FILE, key)) + ")" + tail)
+
+
+def _words(key: str) -> frozenset[str]:
+    return lexicon.words(FILE, key)
+
+
+# ----------------------------------------------------------------------------- count
+
+def _counted_noun(s: Sentence, c: CountAt) -> str:
+    """The noun a count counts (the parser's, else the word after the figure)."""
+    noun = fold_word(c.count.noun or "")
+    if not noun:
+        noun = (s.words_after(c.end, 1) or [""])[0]
+    if noun == "من" or noun.startswith("من "):
+        noun = (s.words_after(c.end, 2)[1:2] or [""])[0]
+    return noun
+
+
+def person_counts(s: Sentence, anchor: int, participle: bool = False) -> list[tuple[int, CountAt]]:
+    """(distance, count) of the counts of people in the sentence, best first.
+
+    A count in the act's own clause comes before one in another clause; then the nearest."""
+    non_person, person = _stems("non_person_stems"), _stems("person_noun_stems")
+    out = []
+    for c in s.counts:
+        noun = _counted_noun(s, c)
+        if noun and non_person.match(noun) and not noun.startswith(("عناصر", "عنصر")):
+            continue
+        if c.count.value is not None and not person.match(noun or "") and not (
+                participle and c.start < anchor <= c.end + 2):
+            continue  # a number that counts something else (a year, a unit's number)
+        if set(s.words_before(c.start, 2)) & _words("subset_before"):
+            continue
+        distance = anchor - c.end if c.end <= anchor else c.start - anchor
+        if distance <= MAX_COUNT_DISTANCE:
+            out.append((distance, c))
+    return sorted(out, key=lambda item: (item[1].count.value is None,
+                                         not s.same_clause(item[1].start, anchor), item[0]))
+
+
+def choose_count(s: Sentence, trigger: Trigger, group: GroupMention | None = None,
+                 participle: bool = False) -> Count | None:
+    """The number of defectors: the count of people nearest the act (or its group)."""
+    anchor = group.start if group is not None else trigger.start
+    found = person_counts(s, anchor, participle)
+    return found[0][1].count if found else None
+
+
+def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None = None) -> int | None:
+    """1 (or 2) when the defectors are one or two named or titled people, not a body."""
+    if _stems("dual_titles", r"(?<![\w])(?:ال)?", r"(?![\w])").search(s.folded):
+        return 2
+    number = trigger_number(trigger)
+    if number == "two" and _person_near(s, trigger):
+        return 2
+    if has_group_noun or number == "many":
+        return None
+    if number == "one" and _person_near(s, trigger):
+        return 1
+    singles, plurals = _words("single_titles"), _words("plural_titles")
+    for start, end in attributes.commander_spans(s.folded):
+        title = WORD.findall(s.folded[start:end])[-1]
+        title = title[1:] if title[:1] in "وب" and title[1:] in singles else title
+        if title in plurals or title not in singles:
+            continue
+        if set(s.words_before(start, 2)) & _words("member_before"):
+            continue
+        return 1
+    return None
+
+
+def _person_near(s: Sentence, trigger: Trigger | None) -> bool:
+    """True when a person (a rank, a title, "المدعو", a soldier) is named near the trigger."""
+    if trigger is None:
+        return False
+    people = _words("single_titles") | _words("person_singulars")
+    lo = max(0, trigger.start - 90)
+    words = [w[1:] if w[:1] in "وب" and w[1:] in people else w
+             for w in WORD.findall(s.folded[lo:trigger.end + 90])]
+    return any(w in people for w in words)
+
+
+def names_a_body(s: Sentence) -> bool:
+    """True when the sentence speaks of a body of people (عناصر، مجموعة، ضباط …)."""
+    return bool(_stems("group_nouns", r"(?<![\w])(?:[وب])?(?:ال)?", r"(?![\w])").search(s.folded)
+                or any(w in _words("plural_titles") for w in WORD.findall(s.folded)))
+
+
+# ----------------------------------------------------------------------------- place
+
+def _introduced(s: Sentence, start: int) -> bool:
+    """True when a place name is introduced as a place (في X، بX، قرب X)."""
+    return bool(PLACE_INTRO.search(s.folded[max(0, start - 8):start]))
+
+
+def _directional(place: PlaceRef) -> bool:
+    """True for a place given as a direction from another (غرب مدينة دير الزور)."""
+    return bool(re.match(r"(?:شرق|غرب|شمال|جنوب)", fold_word(place.name_ar)))
+
+
+def _excluded(s: Sentence, p: Place, groups: list[GroupMention]) -> bool:
+    """True for a place inside a destination phrase, a group's name or a reporter's name."""
+    if any(d.start <= p.start < (d.end if d.dest is not None and d.dest.id else d.end + 6)
+           for d in s.destinations if d.dest is not None):
+        return True
+    if any(g.start <= p.start < g.end for g in s.groups if g not in groups):
+        return True
+    return any(w in _words("reporters") for w in s.words_before(p.start, 3))
+
+
+def choose_place(s: Sentence, trigger: Trigger | None,
+                 groups: list[GroupMention] = ()) -> tuple[PlaceRef | None, bool, str | None]:
+    """The incident's place, whether it is only loosely tied to the act, and its area.
+
+    The most specific place wins, with a bonus for the trigger's own clause; places that are
+    only the defectors' home town or a reference point count when nothing else is named.
+    """
+    anchor = trigger.start if trigger is not None else 0
+    scored = []
+    for p in s.places:
+        if _excluded(s, p, list(groups)):
+            continue
+        before = s.words_before(p.start, 3)
+        reference = "كم" in before or before[-2:-1] == ["بعد"] or bool(
+            set(before[-2:]) & (_words("natives") | _words("near")))
+        if p.ref.source == "gazetteer" and not _introduced(s, p.start):
+            reference = True  # a bare word that happens to be a village's name
+        same_clause = s.same_clause(p.start, anchor)
+        score = (KIND_RANK.get(p.ref.kind, 3) - (1 if _directional(p.ref) else 0)
+                 + (1.5 if same_clause else 0) - (10 if reference else 0))
+        scored.append((score, -abs(p.start - anchor), p, same_clause, reference))
+    if not scored:
+        return None, False, None
+    _, _, best, same_clause, reference = max(scored, key=lambda item: item[:2])
+    area = next((o.ref.name_ar for o in s.places if o is not best and o.ref.kind in ("area", "rif")
+                 and 0 <= o.start - best.end <= 4), None)
+    return best.ref, reference or not same_clause, area
+
+
+def place_in_name(group: GroupMention | None) -> PlaceRef | None:
+    """The town a unit is named after ("مجلس هجين العسكري" → هجين), when the gazetteer knows it."""
+    if group is None or group.actor is not None:
+        return None
+    words = group.surface.split()[1:]
+    for n in (2, 1):
+        for i in range(len(words) - n + 1):
+            name = " ".join(words[i:i + n])
+            place = lookup(name)
+            if place is not None and getattr(place, "kind", None) not in (None, "governorate"):
+                return PlaceRef(name, 0, 0, place.kind, place,
+                                governorate_ar=getattr(place, "governorate_ar", None))
+    return None
+
+
+def governorate_of(place: PlaceRef | None, s: Sentence, area: str | None) -> str | None:
+    """Governorate of the place, else one named in the sentence."""
+    if place is not None:
+        if place.governorate_ar:
+            return place.governorate_ar
+        found = place.place or lookup(place.name_ar)
+        if getattr(found, "governorate_ar", None):
+            return found.governorate_ar
+    named = next((p.ref.governorate_ar for p in s.places if p.ref.governorate_ar), None)
+    if named or place is None:
+        return named
+    for p in s.places:
+        gov = getattr(p.ref.place or lookup(p.ref.name_ar), "governorate_ar", None)
+        if gov:
+            return gov
+    return None
+
+
+# ----------------------------------------------------------------------------- destination, time
+
+def choose_destination(s: Sentence, trigger: Trigger | None) -> Destination | None:
+    """Where they went: a known side before free text, after the act when possible."""
+    after = [d for d in s.destinations if trigger is None or d.end > trigger.start - 20]
+    pool = after or list(s.destinations)
+    known = next((d.dest for d in pool if d.dest is not None and d.dest.id), None)
+    return known or next((d.dest for d in pool if d.dest is not None), None)
+
+
+def choose_time(s: Sentence, trigger: Trigger | None) -> TimeRef | None:
+    """The time expression nearest the act, within reach of it."""
+    if not s.times:
+        return None
+    anchor = trigger.start if trigger is not None else 0
+    near = [t for t in s.times
+            if min(abs(t.start - anchor), abs(t.end - anchor)) <= MAX_TIME_DISTANCE]
+    return min(near, key=lambda t: abs(t.start - anchor)).time if near else None

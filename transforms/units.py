@@ -1,0 +1,209 @@
+"""Units named by the shape of their words, whether or not any list holds them.
+
+News name a unit with a head noun and its name: "الفرقة 17", "اللواء 47", "الفرقة الرابعة",
+"كتيبة أسود المعرة", "مجلس هجين العسكري", "ميليشيا “المعتز بالله”", "مجموعة أبو رشا". This
+module finds such phrases in folded text (``normalize.fold``) by their shape alone: a head noun
+(``data/units.yaml``), then a number, an ordinal, a quoted name, or a few name words up to a
+boundary (a preposition, a relative, an attribution, punctuation, a new head). Quoted names
+without a head ("انشقوا عن “جيش العزة”") are found too. Which of them is the defectors' unit is
+decided later, by the incident scorer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from transforms import lexicon
+
+FILE = "units"
+TOKEN = re.compile(r"[\w]+")
+QUOTES_OPEN = "«“\"'‘„"
+QUOTES_CLOSE = "»”\"'’“"
+QUOTED = re.compile(r"[«“\"„]\s*([^«»“”\"„\n]{2,80}?)\s*[»”\"“]")
+ORDINAL = re.compile(r"^ال(?:اول|اولي|ثاني|ثانيه|ثالث|ثالثه|رابع|رابعه|خامس|خامسه|سادس|سادسه|"
+                     r"سابع|سابعه|ثامن|ثامنه|تاسع|تاسعه|عاشر|عاشره|حادي|حاديه)$")
+TEEN = re.compile(r"^عشر[هة]?$")
+
+
+@dataclass(frozen=True)
+class UnitMention:
+    """A unit phrase at folded ``start:end``: its head noun and how its name was found."""
+    start: int
+    end: int
+    head: str  # the head noun without clitics and article (لواء، كتيبه …), "" for quoted
+    shape: str  # number | ordinal | quoted | name | person
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    text: str
+
+
+@lru_cache(maxsize=1)
+def _tables():
+    """Folded word sets of ``data/units.yaml``."""
+    heads = lexicon.words(FILE, "heads")
+    return {
+        "heads": frozenset(h[2:] if h.startswith("ال") else h for h in heads),
+        "weak": frozenset(h[2:] if h.startswith("ال") else h
+                          for h in lexicon.words(FILE, "weak_heads")),
+        "closers": lexicon.words(FILE, "closers"),
+        "stops": lexicon.words(FILE, "stops"),
+        "not_names": lexicon.words(FILE, "not_names"),
+        "person": lexicon.words(FILE, "person_name_starts"),
+        "ranks": frozenset(h[2:] if h.startswith("ال") else h
+                           for h in lexicon.words(FILE, "rank_heads")),
+        "max_words": int(lexicon.setting(FILE, "max_name_words", 4)),
+        "max_quoted": int(lexicon.setting(FILE, "max_quoted_words", 7)),
+    }
+
+
+def head_noun(word: str) -> tuple[str, int] | None:
+    """(head noun, length of the clitics before it) when ``word`` is a unit head, else None."""
+    heads = _tables()["heads"]
+    for cut in _clitic_cuts(word):
+        rest = word[cut:]
+        bare = rest[2:] if rest.startswith("ال") and len(rest) > 4 else rest
+        if bare in heads:
+            return bare, cut
+    return None
+
+
+def _clitic_cuts(word: str) -> list[int]:
+    """Possible lengths of proclitics (و/ف, then ب/ل/ك) before a word's stem."""
+    cuts = [0]
+    if len(word) > 4 and word[0] in "وف":
+        cuts.append(1)
+    for base in list(cuts):
+        if len(word) - base > 4 and word[base] in "بلك":
+            cuts.append(base + 1)
+    if word.startswith("لل") or (len(word) > 3 and word[0] in "وف" and word[1:3] == "لل"):
+        cuts.append(word.index("لل") + 1)  # للواء → ل + لواء; لل+word keeps "ل" as the article
+    return cuts
+
+
+def _gap_is_space(folded: str, left: _Token, right: _Token) -> bool:
+    """True when only spaces separate two tokens (quotes are spaces after folding)."""
+    return not folded[left.end:right.start].strip()
+
+
+def _is_stop(word: str) -> bool:
+    """True for a word that ends a name."""
+    t = _tables()
+    if word in t["stops"]:
+        return True
+    if word[:1] in "وف" and word[1:] in t["stops"]:
+        return True
+    return word[:1] in "بل" and word[1:3] == "ال" and word[1:] not in t["closers"] and len(word) > 4
+
+
+def _name_words(tokens: list[_Token], folded: str, i: int) -> int:
+    """How many tokens after head token ``i`` make the name (0 when none)."""
+    t = _tables()
+    n, last = 0, tokens[i]
+    for j in range(i + 1, min(len(tokens), i + 1 + t["max_words"])):
+        tok = tokens[j]
+        word = tok.text
+        if not _gap_is_space(folded, last, tok) or _is_stop(word) or head_noun(word):
+            break
+        if n == 0 and (word in t["not_names"] or word.isdigit() and len(word) > 3):
+            break
+        if word[:1] == "و" and n > 0:
+            if not (word[1:3] == "ال" and tokens[j - 1].text.startswith("ال")):
+                break  # "و" + a new name: another unit, or the end of this one
+        elif n > 0 and not word.startswith("ال") and word not in t["closers"] and \
+                tokens[j - 1].text not in t["person"] and not (
+                    n >= 2 and tokens[j - 2].text in t["person"]):
+            break  # a word without the article after a name is most often a verb
+        n, last = n + 1, tok
+        if word in t["closers"] and n > 1:
+            break
+    return n
+
+
+def _number_name(tokens: list[_Token], folded: str, i: int) -> int:
+    """Tokens of a number or ordinal name after head token ``i`` ("17", "السابعه عشره")."""
+    if i + 1 >= len(tokens) or not _gap_is_space(folded, tokens[i], tokens[i + 1]):
+        return 0
+    word = tokens[i + 1].text
+    if word.startswith("ال") and word[2:].isdigit():
+        word = word[2:]  # "الفرقة الـ17"
+    elif word == "ال" and i + 2 < len(tokens) and tokens[i + 2].text.isdigit():
+        return 2 if len(tokens[i + 2].text) <= 3 else 0
+    n = 0
+    if word.isdigit() and len(word) <= 3:
+        n = 1
+    elif ORDINAL.match(word):
+        n = 1
+        if i + 2 < len(tokens) and TEEN.match(tokens[i + 2].text):
+            n = 2
+    if n and i + 1 + n < len(tokens) and tokens[i + 1 + n].text in _tables()["closers"]:
+        n += 1
+    return n
+
+
+def _quoted_spans(original: str, index) -> list[tuple[int, int]]:
+    """Folded (start, end) of the quoted names of a sentence."""
+    if not original or index is None:
+        return []
+    position = {orig: folded for folded, orig in enumerate(index)}
+    spans = []
+    for match in QUOTED.finditer(original):
+        start, end = position.get(match.start(1)), position.get(match.end(1))
+        if start is not None and end is not None:
+            spans.append((start, end))
+    return spans
+
+
+def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention, ...]:
+    """Unit phrases of a folded sentence (``original`` and its ``index`` map find quotes)."""
+    tokens = [_Token(m.start(), m.end(), m.group()) for m in TOKEN.finditer(folded)]
+    quoted = _quoted_spans(original, index)
+    out: list[UnitMention] = []
+    t = _tables()
+    i = 0
+    while i < len(tokens):
+        found = head_noun(tokens[i].text)
+        if found is None:
+            i += 1
+            continue
+        head, cut = found
+        start = tokens[i].start + cut
+        after = next((q for q in quoted if 0 <= q[0] - tokens[i].end <= 3), None)
+        numeric = _number_name(tokens, folded, i)
+        if after is not None and len(folded[after[0]:after[1]].split()) <= t["max_quoted"]:
+            out.append(UnitMention(start, after[1], head, "quoted"))
+            i = next((k for k, tok in enumerate(tokens) if tok.start >= after[1]), len(tokens))
+            continue
+        if numeric:
+            end = tokens[i + numeric].end
+            out.append(UnitMention(start, end, head, "ordinal" if ORDINAL.match(
+                tokens[i + 1].text) else "number"))
+            i += numeric + 1
+            continue
+        if head in t["ranks"] and tokens[i].text[cut:].startswith("ال") and i + 1 < len(tokens) \
+                and not tokens[i + 1].text.startswith("ال") and not tokens[i + 1].text.isdigit():
+            i += 1  # "اللواء عبد العزيز": a rank before a person's name, not a brigade
+            continue
+        n = _name_words(tokens, folded, i)
+        if n == 0 or (head in t["weak"] and n == 1 and not tokens[i + 1].text.startswith("ال")
+                      and tokens[i + 1].text not in t["person"]):
+            i += 1
+            continue
+        shape = "person" if tokens[i + 1].text in t["person"] else "name"
+        out.append(UnitMention(start, tokens[i + n].end, head, shape))
+        i += n + 1
+    for start, end in quoted:  # a quoted name without a head: "انشقوا عن “جيش العزة”"
+        inside = [u for u in out if start <= u.start < end]
+        if inside and inside[0].start - start <= 4 and inside[0].end < end:
+            out[out.index(inside[0])] = UnitMention(inside[0].start, end, inside[0].head,
+                                                    "quoted")  # the quote is the whole name
+            continue
+        if any(u.start <= start < u.end or start <= u.start < end for u in out):
+            continue
+        if 1 <= len(folded[start:end].split()) <= t["max_quoted"]:
+            out.append(UnitMention(start, end, "", "quoted"))
+    return tuple(sorted(out, key=lambda u: u.start))
