@@ -198,15 +198,18 @@ def _surface(text: str, index, start: int, end: int, folded: str = "") -> str:
     return " ".join(re.sub(r"(?<![\w])ال\s+(?=\d)", "", raw).split())
 
 
-def _merge_groups(text: str, folded: str, index) -> tuple[GroupMention, ...]:
+def _merge_groups(text: str, folded: str, index,
+                  place_spans: list[tuple[int, int]] = ()) -> tuple[GroupMention, ...]:
     """Listed actors and shaped units of one sentence as one list of group mentions.
 
     A listed actor inside a unit phrase gives one mention: the listed actor, with the unit's
     span when the unit's head is a real unit noun ("اللواء 47"), else its own span
     ("ميليشيا الدفاع الوطني" → الدفاع الوطني). Units that no list holds stay shaped units.
     """
-    listed = list(actor_table.find_actors(folded))
-    units = list(find_units(folded, text, index))
+    listed = [m for m in actor_table.find_actors(folded) if m.actor.kind == "group"]
+    sides = [m for m in actor_table.find_actors(folded) if m.actor.kind != "group"]
+    units = [u for u in find_units(folded, text, index)
+             if u.head or not any(s <= u.start < e or u.start <= s < u.end for s, e in place_spans)]
     out: list[GroupMention] = []
     used: set[int] = set()
     for unit in units:
@@ -226,7 +229,7 @@ def _merge_groups(text: str, folded: str, index) -> tuple[GroupMention, ...]:
             out.append(GroupMention(start, end, _surface(text, index, start, end, folded), main.actor,
                                     "listed", unit.head))
             continue
-        if any(m.start < unit.end and unit.start < m.end for m in listed):
+        if any(m.start < unit.end and unit.start < m.end for m in [*listed, *sides]):
             continue  # overlapping a listed name partly: the listed name wins
         start = unit.start
         body = folded[unit.start:unit.end]
@@ -253,9 +256,10 @@ def analyse_span(span: Span, number: int, published: str | None = None) -> Sente
                         published=published)
     sentence.tokens = tuple(Token(m.start(), m.end(), m.group()) for m in TOKEN.finditer(folded))
     sentence.triggers = find_triggers(folded)
-    sentence.groups = _merge_groups(span.text, folded, index)
     to_f = sentence.to_folded
     sentence.places = tuple(Place(to_f(p.start), to_f(p.end), p) for p in find_places(span.text))
+    sentence.groups = _merge_groups(span.text, folded, index,
+                                    [(p.start, p.end) for p in sentence.places])
     sentence.counts = tuple(CountAt(to_f(c.start), to_f(c.end), c)
                             for c in find_counts(span.text))
     sentence.times = tuple(TimeAt(to_f(t.start), to_f(t.end), t)

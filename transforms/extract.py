@@ -48,8 +48,12 @@ from transforms.learning import linear
 from transforms.mentions import lookup, resolve_geo
 
 GROUP_MIN = 0.5  # a second group of one sentence must score at least this
+GENERIC_MEMBERS = frozenset({"ميليشيا", "مليشيا", "ميليشيات", "مليشيات", "قوات", "تنظيم",
+                             "حركه", "جماعه", "فصايل", "فصيل", "مجموعه", "مجموعات", "كتيبه",
+                             "سريه"})
 LETTER = re.compile(r"[\w]")
-POINTER = re.compile(r"(?<![\w])(?:هولاء|ال?منشق\S*|ال?فار(?:ين|ون)|ال?عناصر|العنصرين)")
+POINTER = re.compile(r"(?<![\w])(?:هولاء|ال?منشق\S*|ال?فار(?:ين|ون)|ال?عناصر|العنصرين|المجموعه|"
+                     r"تلك|هذه|ال?هارب\S*)")
 
 
 # ----------------------------------------------------------------------------- incidents
@@ -73,6 +77,27 @@ def _choose_groups(scored: list[tuple[float, GroupCandidate]]) -> list[tuple[flo
     ids = [c.mention.actor.id for _, c in out if c.mention.actor is not None]
     return [(p, c) for p, c in out if c.mention.actor is None
             or not any(c.mention.actor.id in actor_table.ancestors(other) for other in ids)]
+
+
+def _each_its_own(s: Sentence, groups: list[GroupMention]) -> bool:
+    """True when each group of a list has its own people ("قائد X، وقائد Y"; "5 من X و3 من Y")."""
+    own = 0
+    for g in groups:
+        before = s.words_before(g.start, 2)
+        if any(relation_of(w) == "member" and w not in GENERIC_MEMBERS for w in before) or any(
+                0 <= g.start - c.end <= 12 for c in s.counts if c.count.value is not None):
+            own += 1
+    return own == len(groups)
+
+
+def _combined(s: Sentence, cands: list[GroupCandidate]) -> GroupCandidate:
+    """One candidate for groups told together ("الدفاع الوطني والفوج 47": one count)."""
+    mentions = sorted((c.mention for c in cands), key=lambda g: g.start)
+    first = mentions[0]
+    surface = " و".join(g.surface for g in mentions)
+    merged = GroupMention(first.start, mentions[-1].end, surface, first.actor, first.shape,
+                          first.head)
+    return GroupCandidate(cands[0].sentence, merged, cands[0].origin)
 
 
 def _parent_in(s: Sentence, group: GroupMention | None) -> GroupMention | None:
@@ -109,7 +134,8 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
     single = None if count is not None else slots.single_defector(
         s, slots.names_a_body(s), trigger)
     own = [group] if group is not None and cand.origin == pos else []
-    place, weak, area = slots.choose_place(s, trigger, own)
+    place, weak, area = slots.choose_place(s, trigger, own,
+                                           group.end if several and own else None)
     if place is None:
         place, weak, area = slots.place_in_name(group), False, None
     incident = Incident(
@@ -139,8 +165,10 @@ def complete(incident: Incident, s: Sentence, pos: int) -> None:
     if POINTER.search(s.folded) and not any(g.actor is not None and incident.group is not None
                                             and not actor_table.related(g.key, incident.group.key)
                                             for g in s.groups):
-        if trigger is not None and incident.count is None:
-            follow.count = slots.choose_count(s, trigger, None, trigger.kind == "participle")
+        if incident.count is None and incident.single is None:
+            pointer = POINTER.search(s.folded)
+            found = slots.person_counts(s, trigger.start if trigger else pointer.start())
+            follow.count = found[0][1].count if found else None
         if incident.place is None or incident.place_weak:
             follow.place, follow.place_weak, follow.area_ar = slots.choose_place(s, trigger)
             follow.governorate_ar = slots.governorate_of(follow.place, s, follow.area_ar)
@@ -166,6 +194,8 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
         scored = [(group_model.probability(group_features(sentences, c, counts)), c)
                   for c in group_candidates(sentences, pos)]
         chosen = _choose_groups(scored)
+        if len(chosen) > 1 and not _each_its_own(s, [c.mention for _, c in chosen]):
+            chosen = [(chosen[0][0], _combined(s, [c for _, c in chosen]))]
         for prob, cand in chosen:
             add_incident(incidents, build_incident(sentences, pos, cand, score * prob,
                                                    len(chosen) > 1))

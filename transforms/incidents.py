@@ -40,6 +40,7 @@ QUESTION = re.compile(r"[؟?]")
 ANNOUNCE = frozenset({"اعلن", "اعلنت", "اعلنوا", "يعلن", "تعلن", "يعلنون", "اعلان", "باعلان",
                       "اكد", "اكدت", "اكدوا"})
 AUXILIARY = frozenset({"قد", "وقد", "كان", "كانت", "وكان", "وكانت", "كانوا", "وكانوا"})
+LINK_WORDS = frozenset({"عن", "من", "في", "الي", "علي", "مع", "ضد", "بين", "لصالح"})
 FUTURE = frozenset({"سوف", "سيتم", "ستتم", "يمكن", "يمكنهم", "قد يكون", "ربما", "لعل"})
 
 
@@ -290,6 +291,14 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
     if any(o is not g and o.actor is not None and g.actor is not None
            and o.actor.id in actor_table.ancestors(g.actor.id) for o in home.groups):
         f["has_parent_in_sentence"] = 1.0
+    role = subject_role(s, g, trigger) if cand.origin == cand.sentence else None
+    if role:
+        f[f"subject={role}"] = 1.0
+        f[f"subject_number={role}:{trigger_number(trigger) or 'unknown'}"] = 1.0
+    others = [o for o in home.groups if o is not g]
+    if cand.origin == cand.sentence and any(subject_role(s, o, trigger) for o in others):
+        f["other_is_subject"] = 1.0
+        f[f"other_is_subject&rel1={rel1}"] = 1.0
     if cand.origin == cand.sentence and trigger is not None:
         gap = len(s.words_between(min(g.end, trigger.start), max(g.start, trigger.end)))
         side = "before" if g.end <= trigger.start else "after"
@@ -307,8 +316,35 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
         f["in_title"] = 1.0
     f["words"] = min(len(g.surface.split()), 6) / 6
     if g.actor is not None and g.actor.kind == "group" and _is_umbrella_force(g):
-        f["regime_umbrella"] = 1.0
+        f["top_force"] = 1.0
     return f
+
+
+def subject_role(s: Sentence, g: GroupMention, trigger: Trigger | None) -> str | None:
+    """How a group is the subject of the act, if it is: the unit itself defected.
+
+    "before": right before the verb ("كتيبة X انشقت"); "after": right after the trigger
+    ("انشقت كتيبة X"، "انشقاق لواء X"); "announcer": the unit announces an act that points
+    back to it ("أعلنت كتيبة X … انشقاقها"، "كتيبة X تعلن انشقاقها")."""
+    if trigger is None:
+        return None
+    own = bool(re.search(r"(?:ه|ها|هم|هما)$", trigger.text))
+    if g.end <= trigger.start:
+        between = s.words_between(g.end, trigger.start)
+        before = s.words_before(g.start, 1)
+        if own and len(between) <= 25 and (any(w in ANNOUNCE for w in between[:2]) or (
+                before and before[0] in ANNOUNCE)):
+            return "announcer"
+        if len(between) <= 2 and s.same_clause(g.end, trigger.start) and not any(
+                relation_of(w) in ("from", "to", "parent") or w in LINK_WORDS
+                for w in between) and trigger.kind != "noun":
+            return "before"
+        return None
+    between = s.words_between(trigger.end, g.start)
+    if len(between) <= 1 and not any(relation_of(w) in ("from", "to", "member", "parent")
+                                     or w in LINK_WORDS for w in between):
+        return "after"
+    return None
 
 
 def _is_umbrella_force(mention: GroupMention) -> bool:

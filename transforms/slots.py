@@ -23,8 +23,12 @@ WORD = re.compile(r"[\w]+")
 KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistrict": 4,
              "area": 3, "district": 3, None: 3, "rif": 2, "governorate": 1}
 PLACE_INTRO = re.compile(r"(?:(?<![\w])(?:في|من|قرب|بمحيط|محيط|عند|داخل)\s+|(?<![\w])[بو]?ب)$")
-MAX_COUNT_DISTANCE = 130  # characters between a count and the act it counts
+MAX_COUNT_DISTANCE = 300  # characters between a count and the act it counts
 MAX_TIME_DISTANCE = 70
+DATELINE = re.compile(r"\s*(?:\(|-|–|—|:|/)")
+COMPANIONS = re.compile(r"(?<![\w])(?:مع|برفقه|ومعه|رفقه)\s+(?:(احد|عدد\s+من|\d+|[\w]+)\s+)?"
+                        r"(?:من\s+)?(?:مرافقيه|عناصره|رجاله|مقاتليه|مرافقه|افراد\s+مجموعته|"
+                        r"افراد\s+كتيبته|حراسه|مرافقيه\s+الشخصيين)(?![\w])")
 
 
 @lru_cache(maxsize=None)
@@ -88,8 +92,8 @@ def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None =
         return 2
     if has_group_noun or number == "many":
         return None
-    if number == "one" and _person_near(s, trigger):
-        return 1
+    if number == "one" and (_person_near(s, trigger) or not _unit_is_subject(s, trigger)):
+        return 1 + companions(s)
     singles, plurals = _words("single_titles"), _words("plural_titles")
     for start, end in attributes.commander_spans(s.folded):
         title = WORD.findall(s.folded[start:end])[-1]
@@ -98,8 +102,29 @@ def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None =
             continue
         if set(s.words_before(start, 2)) & _words("member_before"):
             continue
-        return 1
+        return 1 + companions(s)
     return None
+
+
+def companions(s: Sentence) -> int:
+    """How many men go with a lone defector ("مع أحد مرافقيه" → 1; "مع 7 من عناصره" → 7)."""
+    match = COMPANIONS.search(s.folded)
+    if not match:
+        return 0
+    word = (match.group(1) or "").strip()
+    if word.isdigit():
+        return int(word)
+    if word == "احد":
+        return 1
+    value = next((c.count.value for c in s.counts if c.start <= match.start(1) < c.end), None) \
+        if match.group(1) else None
+    return value or 0
+
+
+def _unit_is_subject(s: Sentence, trigger: Trigger) -> bool:
+    """True when a unit, not a person, is what defected ("انشق الفوج 46")."""
+    from transforms.incidents import subject_role  # the incident features define the roles
+    return any(subject_role(s, g, trigger) for g in s.groups)
 
 
 def _person_near(s: Sentence, trigger: Trigger | None) -> bool:
@@ -141,33 +166,44 @@ def _excluded(s: Sentence, p: Place, groups: list[GroupMention]) -> bool:
     return any(w in _words("reporters") for w in s.words_before(p.start, 3))
 
 
-def choose_place(s: Sentence, trigger: Trigger | None,
-                 groups: list[GroupMention] = ()) -> tuple[PlaceRef | None, bool, str | None]:
+def _dateline(s: Sentence, p: Place) -> bool:
+    """True for the place of a dateline ("دمشق (وكالات) -", "ديرالزور - خاص")."""
+    return s.number <= 1 and p.start <= 2 and bool(DATELINE.match(s.folded, p.end))
+
+
+def choose_place(s: Sentence, trigger: Trigger | None, groups: list[GroupMention] = (),
+                 anchor: int | None = None) -> tuple[PlaceRef | None, bool, str | None]:
     """The incident's place, whether it is only loosely tied to the act, and its area.
 
-    The most specific place wins, with a bonus for the trigger's own clause; places that are
-    only the defectors' home town or a reference point count when nothing else is named.
+    The most specific place wins, with a bonus for the act's own clause. A place that is only
+    a landmark ("قرب قرية X") counts when nothing as specific is named; the defectors' home
+    town ("ينحدرون من X") and a dateline count only when nothing else is. With ``anchor`` (the
+    end of one unit of a list) the places named right after that unit come first.
     """
-    anchor = trigger.start if trigger is not None else 0
+    act = trigger.start if trigger is not None else 0
     scored = []
     for p in s.places:
-        if _excluded(s, p, list(groups)):
+        if _excluded(s, p, list(groups)) or _dateline(s, p):
             continue
         before = s.words_before(p.start, 3)
+        near = bool(set(before[-2:]) & _words("near"))
         reference = "كم" in before or before[-2:-1] == ["بعد"] or bool(
-            set(before[-2:]) & (_words("natives") | _words("near")))
+            set(before[-2:]) & _words("natives"))
         if p.ref.source == "gazetteer" and not _introduced(s, p.start):
             reference = True  # a bare word that happens to be a village's name
-        same_clause = s.same_clause(p.start, anchor)
+        same_clause = s.same_clause(p.start, act)
         score = (KIND_RANK.get(p.ref.kind, 3) - (1 if _directional(p.ref) else 0)
-                 + (1.5 if same_clause else 0) - (10 if reference else 0))
-        scored.append((score, -abs(p.start - anchor), p, same_clause, reference))
+                 + (1.5 if same_clause else 0) - (3 if near else 0) - (10 if reference else 0))
+        if anchor is not None and 0 <= p.start - anchor <= 60:
+            score += 4
+        scored.append((score, -abs(p.start - (anchor if anchor is not None else act)), p,
+                       same_clause, reference or near))
     if not scored:
         return None, False, None
-    _, _, best, same_clause, reference = max(scored, key=lambda item: item[:2])
+    _, _, best, same_clause, loose = max(scored, key=lambda item: item[:2])
     area = next((o.ref.name_ar for o in s.places if o is not best and o.ref.kind in ("area", "rif")
                  and 0 <= o.start - best.end <= 4), None)
-    return best.ref, reference or not same_clause, area
+    return best.ref, loose or not same_clause, area
 
 
 def place_in_name(group: GroupMention | None) -> PlaceRef | None:

@@ -134,7 +134,7 @@ def _political(text: str, start: int, end: int) -> bool:
     t = tables()
     window = t.political_window
     before = WORD.findall(_clause_before(text, start))[-window:]
-    after = WORD.findall(text[end:end + 80])[:window]
+    after = WORD.findall(text[end:end + 80])[:max(2, window // 2)]  # his title, not his kin's
     return _has(before + after, t.political, t.political_phrases)
 
 

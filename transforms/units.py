@@ -24,6 +24,8 @@ QUOTED = re.compile(r"[«“\"„]\s*([^«»“”\"„\n]{2,80}?)\s*[»”\"“
 ORDINAL = re.compile(r"^ال(?:اول|اولي|ثاني|ثانيه|ثالث|ثالثه|رابع|رابعه|خامس|خامسه|سادس|سادسه|"
                      r"سابع|سابعه|ثامن|ثامنه|تاسع|تاسعه|عاشر|عاشره|حادي|حاديه)$")
 TEEN = re.compile(r"^عشر[هة]?$")
+# Words of the act itself (انشق، المنشقين، الفارين …) never belong to a unit's name.
+TRIGGER_WORD = re.compile(r"^[وف]?(?:ال)?(?:انشق|منشق|فار(?:ين|ون)|هارب|فرار|هروب|انضم|التحق)")
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def _name_words(tokens: list[_Token], folded: str, i: int) -> int:
     for j in range(i + 1, min(len(tokens), i + 1 + t["max_words"])):
         tok = tokens[j]
         word = tok.text
-        if not _gap_is_space(folded, last, tok) or _is_stop(word) or head_noun(word):
+        if not _gap_is_space(folded, last, tok) or _is_stop(word) or head_noun(word) or \
+                TRIGGER_WORD.match(word):
             break
         if n == 0 and (word in t["not_names"] or word.isdigit() and len(word) > 3):
             break
@@ -189,7 +192,7 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
             i += 1  # "اللواء عبد العزيز": a rank before a person's name, not a brigade
             continue
         n = _name_words(tokens, folded, i)
-        if n == 0 or (head in t["weak"] and n == 1 and not tokens[i + 1].text.startswith("ال")
+        if n == 0 or (head in t["weak"] and not tokens[i + 1].text.startswith("ال")
                       and tokens[i + 1].text not in t["person"]):
             i += 1
             continue
@@ -204,6 +207,8 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
             continue
         if any(u.start <= start < u.end or start <= u.start < end for u in out):
             continue
-        if 1 <= len(folded[start:end].split()) <= t["max_quoted"]:
+        body = folded[start:end]
+        if 1 <= len(body.split()) <= t["max_quoted"] and body[:1].isalpha() and \
+                not any(c.isdigit() for c in body) and not TRIGGER_WORD.match(body):
             out.append(UnitMention(start, end, "", "quoted"))
     return tuple(sorted(out, key=lambda u: u.start))

@@ -3,7 +3,9 @@
 A gold event (``shared/corpus/README.md`` format) is tied to the sentences that tell it: the
 sentence(s) its ``evidence`` overlaps, and any other sentence with a trigger that names its
 group together with its count or place (a headline, a recap). Those sentences are positive
-examples for the sentence scorer; the others that hold a trigger are negative. Among the group
+examples for the sentence scorer; the others that hold a trigger are negative, except those
+that name a gold event's group with a live trigger (a retelling in other words), which are
+left out. Among the group
 candidates of a positive sentence, those whose name matches the gold group (by the scorer's
 own ``names_match``) are positive for the group scorer; "nobody" is positive when the gold
 event names no group.
@@ -110,10 +112,15 @@ def examples(rows: list[dict], folds: dict[str, int],
         sentences = analyse_document(as_document(row))
         linked = link_events(row, sentences, names_match)
         counts = document_group_counts(sentences)
+        groups = [e["group_ar"] for e in row.get("events") or [] if e.get("group_ar")]
         for pos, s in enumerate(sentences):
             if not s.triggers:
                 continue
             label = int(pos in linked)
+            if not label and s.live_triggers and any(
+                    names_match(gold, g.surface) for gold in groups for g in s.groups):
+                continue  # retells a gold incident in other words: neither example
+
             sent_ex.append(Example(sentence_features(sentences, pos), label, doc_id,
                                    folds[doc_id]))
             if not label:
