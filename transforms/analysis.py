@@ -244,7 +244,17 @@ def _merge_groups(text: str, folded: str, index,
             out.append(GroupMention(mention.start, mention.end,
                                     _surface(text, index, mention.start, mention.end, folded),
                                     mention.actor, "listed"))
-    return tuple(sorted(out, key=lambda g: g.start))
+    out.sort(key=lambda g: g.start)
+    return tuple(g for i, g in enumerate(out) if not _appositive(folded, text, index, out[:i], g))
+
+
+def _appositive(folded: str, text: str, index, before: list[GroupMention],
+                g: GroupMention) -> bool:
+    """True for a group named again in brackets right after itself ("قوات سوريا … ( قسد )")."""
+    opening = text[:index[g.start]].rstrip()
+    if not opening.endswith("("):
+        return False
+    return any(0 <= g.start - b.end <= 4 for b in before)
 
 
 # ----------------------------------------------------------------------------- sentences

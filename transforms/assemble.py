@@ -49,6 +49,7 @@ class Incident:
     evidence: list[Span] = field(default_factory=list)
     last_sentence: int = 0
     score: float = 0.0
+    another: bool = False  # the sentence says these are other defectors than those told before
 
     @property
     def count_value(self) -> int | None:
@@ -117,18 +118,33 @@ def _groups_compatible(a: Incident, b: Incident) -> bool:
     return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
+def _details(i: Incident) -> tuple[bool, bool]:
+    """(has a count, has a place of its own)."""
+    return i.count_value is not None, i.place_key is not None
+
+
 def same_incident(a: Incident, b: Incident) -> bool:
-    """True when ``b`` tells the same incident as ``a``."""
-    if not _groups_compatible(a, b):
+    """True when ``b`` tells the same incident as ``a``.
+
+    The groups must agree, and so must what both give of count, place and time; and they
+    must share a detail (the same count or place), unless one of them gives none (a
+    headline or a retelling that names only the group). A sentence that says the defectors are
+    others ("عناصر آخرون"، "مجموعة أخرى") tells another incident."""
+    if b.another or not _groups_compatible(a, b):
         return False
     if a.count_value is not None and b.count_value is not None and a.count_value != b.count_value:
         return False
     if a.group is None and b.group is None and a.count_value is None and b.count_value is None \
             and (a.place_key is None or b.place_key is None):
         return False
-    if _times_conflict(a.time, b.time):
+    if _times_conflict(a.time, b.time) or not _places_compatible(a, b):
         return False
-    return _places_compatible(a, b)
+    (a_count, a_place), (b_count, b_place) = _details(a), _details(b)
+    if not (b_count or b_place) or not (a_count or a_place):
+        return True
+    if a_count and b_count:
+        return True  # equal counts (checked above)
+    return a_place and b_place  # compatible places (checked above)
 
 
 def _more_specific(a: GroupMention | None, b: GroupMention | None) -> bool:

@@ -33,7 +33,7 @@ from schemas.records import (
 from transforms import actors as actor_table
 from transforms import attributes, slots
 from transforms.analysis import GroupMention, Sentence, analyse_document
-from transforms.assemble import Incident, add_incident, merge, place_norm
+from transforms.assemble import Incident, add_incident, merge, place_norm, same_incident
 from transforms.incident_date import incident_date
 from transforms.incidents import (
     GroupCandidate,
@@ -43,15 +43,24 @@ from transforms.incidents import (
     main_trigger,
     relation_of,
     sentence_features,
+    subject_role,
 )
 from transforms.learning import linear
 from transforms.mentions import lookup, resolve_geo
 
 GROUP_MIN = 0.5  # a second group of one sentence must score at least this
+SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to override
+GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
 GENERIC_MEMBERS = frozenset({"ميليشيا", "مليشيا", "ميليشيات", "مليشيات", "قوات", "تنظيم",
                              "حركه", "جماعه", "فصايل", "فصيل", "مجموعه", "مجموعات", "كتيبه",
                              "سريه"})
 LETTER = re.compile(r"[\w]")
+UNIT_HEADS = frozenset({"لواء", "فوج", "فرقه", "كتيبه", "سريه", "مجلس", "فيلق", "الويه",
+                        "كتايب", "سرايا", "افواج", "فرع", "قسم", "شعبه", "مفرزه", "اداره"})
+BELONG = frozenset({"ينتمي", "ينتمون", "ينتمون", "يتبعون", "يتبع", "تابعين", "ينحدرون",
+                    "المنتمين", "التابعين", "يخدمون", "يعملون", "كانوا", "صفوف"})
+COORDINATION = re.compile(r"\s*[،,]?\s*(?:و|وال)?\s*")
+ANOTHER = re.compile(r"(?<![\w])(?:اخر|اخرون|اخرين|اخري|اخر\S*|مماثل\S*|جديد\S*|ثان\S*)(?![\w])")
 POINTER = re.compile(r"(?<![\w])(?:هولاء|ال?منشق\S*|ال?فار(?:ين|ون)|ال?عناصر|العنصرين|المجموعه|"
                      r"تلك|هذه|ال?هارب\S*)")
 
@@ -64,8 +73,8 @@ def _choose_groups(scored: list[tuple[float, GroupCandidate]]) -> list[tuple[flo
     A group whose unit is also chosen gives way to it (the most specific unit wins)."""
     scored = sorted(scored, key=lambda item: -item[0])
     best = scored[0]
-    if best[1].mention is None:
-        return [best]
+    if best[1].mention is None or best[0] < GROUP_FLOOR:
+        return [next(item for item in scored if item[1].mention is None)]
     chosen = [item for item in scored if item[1].mention is not None and
               (item is best or (item[0] >= GROUP_MIN and item[1].origin == item[1].sentence))]
     keys, out = set(), []
@@ -79,6 +88,25 @@ def _choose_groups(scored: list[tuple[float, GroupCandidate]]) -> list[tuple[flo
             or not any(c.mention.actor.id in actor_table.ancestors(other) for other in ids)]
 
 
+def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]]):
+    """"X انشقت عن Y", "أعلنت كتيبة X انشقاقها عن Y": the unit X that is the subject of the
+    act is the defectors' group, not the force Y it left, whatever their scores."""
+    trigger = main_trigger(s)
+    best = max(scored, key=lambda item: item[0])
+    if best[1].mention is None or best[1].origin != best[1].sentence:
+        return scored
+    before = s.words_before(best[1].mention.start, 2)
+    if not any(relation_of(w) == "from" for w in before[-1:]):
+        return scored
+    for prob, cand in scored:
+        g = cand.mention
+        if g is None or cand is best[1] or cand.origin != cand.sentence or prob < SUBJECT_MIN:
+            continue
+        if (g.actor is not None or g.head) and subject_role(s, g, trigger):
+            return [(max(prob, best[0] + 1e-6), cand), *[i for i in scored if i[1] is not cand]]
+    return scored
+
+
 def _each_its_own(s: Sentence, groups: list[GroupMention]) -> bool:
     """True when each group of a list has its own people ("قائد X، وقائد Y"; "5 من X و3 من Y")."""
     own = 0
@@ -88,6 +116,16 @@ def _each_its_own(s: Sentence, groups: list[GroupMention]) -> bool:
                 0 <= g.start - c.end <= 12 for c in s.counts if c.count.value is not None):
             own += 1
     return own == len(groups)
+
+
+def _coordinated(s: Sentence, chosen: list[tuple[float, GroupCandidate]]):
+    """Groups told together ("X وY") as one candidate; otherwise only the best group."""
+    ordered = sorted(chosen, key=lambda item: item[1].mention.start)
+    joined = all(a[1].origin == b[1].origin == a[1].sentence and COORDINATION.fullmatch(
+        s.folded[a[1].mention.end:b[1].mention.start]) for a, b in zip(ordered, ordered[1:]))
+    if joined:
+        return [(chosen[0][0], _combined(s, [c for _, c in ordered]))]
+    return chosen[:1]
 
 
 def _combined(s: Sentence, cands: list[GroupCandidate]) -> GroupCandidate:
@@ -146,7 +184,8 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
         with_weapons=attributes.with_weapons(s.folded),
         commander=attributes.includes_commander(s.folded),
         reasons=attributes.reasons(s.folded), consequences=attributes.consequences(s.folded),
-        evidence=[s.span] if s.number >= 0 else [], last_sentence=pos, score=score)
+        evidence=[s.span] if s.number >= 0 else [], last_sentence=pos, score=score,
+        another=bool(ANOTHER.search(s.folded)))
     if incident.destination is not None and group is not None and \
             incident.destination.id and group.actor is not None and \
             incident.destination.id == group.actor.id:
@@ -183,6 +222,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
     sentence_model, group_model = models or (linear.load("sentence"), linear.load("group"))
     counts = document_group_counts(sentences)
     incidents: list[Incident] = []
+    headline: list[Incident] = []
     for pos, s in enumerate(sentences):
         score = sentence_model.probability(sentence_features(sentences, pos)) \
             if s.triggers else 0.0
@@ -193,13 +233,53 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             continue
         scored = [(group_model.probability(group_features(sentences, c, counts)), c)
                   for c in group_candidates(sentences, pos)]
-        chosen = _choose_groups(scored)
+        chosen = _choose_groups(_unit_that_left_first(s, scored))
         if len(chosen) > 1 and not _each_its_own(s, [c.mention for _, c in chosen]):
-            chosen = [(chosen[0][0], _combined(s, [c for _, c in chosen]))]
+            chosen = _coordinated(s, chosen)
         for prob, cand in chosen:
-            add_incident(incidents, build_incident(sentences, pos, cand, score * prob,
-                                                   len(chosen) > 1))
+            incident = build_incident(sentences, pos, cand, score * prob, len(chosen) > 1)
+            if s.is_title:
+                headline.append(incident)
+            else:
+                add_incident(incidents, incident)
+    for incident in headline:  # a headline sums up the body: it adds to what the body tells
+        target = next((i for i in incidents if same_incident(i, incident)), None)
+        if target is not None:
+            merge(target, incident, fill_only=True)
+        elif not incidents:
+            incidents.append(incident)
+    for incident in incidents:
+        specialise(incident, sentences)
     return incidents
+
+
+def specialise(incident: Incident, sentences: list[Sentence]) -> None:
+    """A force named for the defectors gives way to its unit told in the next sentences.
+
+    "انشق 30 عنصراً من قوات النظام … وينتمي المنشقون إلى الفرقة الرابعة": the unit of the
+    force (a listed unit under it, or an unlisted unit's name) named with a pointer back to the
+    defectors, in the incident's sentence or the two after it, is the event's actor."""
+    group = incident.group
+    if group is None or group.actor is None or group.actor.parent or group.actor.generic:
+        return
+    for pos in range(incident.sentence, min(len(sentences), incident.last_sentence + 3)):
+        s = sentences[pos]
+        if pos != incident.sentence and not POINTER.search(s.folded):
+            continue
+        for other in s.groups:
+            if other is group or other.start < (group.end if pos == incident.sentence else 0):
+                continue
+            listed_unit = other.actor is not None and group.actor.id in actor_table.ancestors(
+                other.actor.id)
+            shaped_unit = other.actor is None and other.shape in ("number", "ordinal", "name") \
+                and other.head in UNIT_HEADS
+            before = s.words_before(other.start, 2)
+            tied = any(relation_of(w) in ("from", "member") for w in before) or \
+                any(w in BELONG for w in before)
+            if (listed_unit or shaped_unit) and tied:
+                incident.parent = incident.parent or group
+                incident.group = other
+                return
 
 
 # ----------------------------------------------------------------------------- filter

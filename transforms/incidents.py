@@ -197,6 +197,21 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     before = sentences[i - 1] if i > 0 else None
     if before is not None and before.live_triggers:
         f["prev_has_live"] = 1.0
+    f.update(_document_features(sentences, i))
+    return f
+
+
+def _document_features(sentences: list[Sentence], i: int) -> dict[str, float]:
+    """What the whole report says: a headline about a defection, how many sentences tell one."""
+    f: dict[str, float] = {}
+    title = sentences[0] if sentences and sentences[0].is_title else None
+    if title is not None and i != 0:
+        f["doc_title_live"] = float(bool(title.live_triggers))
+        f["doc_title_cancelled"] = float(bool(title.triggers) and not title.live_triggers)
+    live = [j for j, s in enumerate(sentences) if s.live_triggers and not s.is_title]
+    f[f"doc_live_sentences{_bucket(len(live), (1, 2, 4))}"] = 1.0
+    if live and live[0] == i:
+        f["doc_first_live"] = 1.0
     return f
 
 
@@ -326,7 +341,7 @@ def subject_role(s: Sentence, g: GroupMention, trigger: Trigger | None) -> str |
     "before": right before the verb ("كتيبة X انشقت"); "after": right after the trigger
     ("انشقت كتيبة X"، "انشقاق لواء X"); "announcer": the unit announces an act that points
     back to it ("أعلنت كتيبة X … انشقاقها"، "كتيبة X تعلن انشقاقها")."""
-    if trigger is None:
+    if trigger is None or trigger.start <= g.start < trigger.end:
         return None
     own = bool(re.search(r"(?:ه|ها|هم|هما)$", trigger.text))
     if g.end <= trigger.start:
