@@ -112,6 +112,11 @@ class Sentence:
         return self.span.text
 
     @property
+    def whole(self) -> Span:
+        """The whole sentence this one is a piece of (itself when it was not cut)."""
+        return self.extra.get("whole", self.span)
+
+    @property
     def paragraph(self) -> int:
         """Paragraph number in the document (-1 for a separate headline)."""
         return self.span.paragraph
@@ -294,5 +299,43 @@ def analyse_document(doc: Document) -> list[Sentence]:
         sentence = analyse_span(span, number, doc.published)
         if number == 0 and doc.title and fold_word(doc.title)[:40] == fold_word(span.text)[:40]:
             sentence.extra["title"] = True
-        out.append(sentence)
+        pieces = _pieces(sentence)
+        if len(pieces) == 1:
+            out.append(sentence)
+            continue
+        for piece in pieces:
+            part = analyse_span(piece, number, doc.published)
+            part.extra["whole"] = span
+            out.append(part)
     return out
+
+
+def _pieces(s: Sentence) -> list[Span]:
+    """The sentence cut between clauses that each tell an act with a count of its own.
+
+    "انشق 5 عناصر من X في A، كما فرّ 3 آخرون من Y في B": two incidents in one sentence."""
+    acts = [t for t in s.live_triggers if t.kind in ("verb", "leave", "surrender", "flee")]
+    if len(acts) < 2:
+        return [s.span]
+    cuts, start = [], 0
+    for current, following in zip(acts, acts[1:], strict=False):
+        marks = [s.folded.rfind(m, current.end, following.start) for m in "،؛,"]
+        boundary = max(marks)
+        if boundary < 0:
+            continue
+        stop = CLAUSE_MARK.search(s.folded, following.end)
+        end = stop.start() if stop else len(s.folded)
+        mine = {c.count.value for c in s.counts if start <= c.start < boundary and c.count.value}
+        theirs = {c.count.value for c in s.counts if boundary <= c.start < end and c.count.value}
+        if mine and theirs and not mine & theirs:
+            cuts.append(boundary)
+            start = boundary
+    if not cuts:
+        return [s.span]
+    spans, begin = [], 0
+    for cut in [*cuts, len(s.folded)]:
+        lo, hi = s.index[begin], s.index[min(cut, len(s.index) - 1)]
+        piece = s.span.text[lo:hi]
+        spans.append(Span(s.span.start + lo, s.span.start + hi, piece, s.span.paragraph))
+        begin = cut + 1
+    return spans

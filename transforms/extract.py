@@ -55,6 +55,9 @@ GENERIC_MEMBERS = frozenset({"ميليشيا", "مليشيا", "ميليشيات
                              "حركه", "جماعه", "فصايل", "فصيل", "مجموعه", "مجموعات", "كتيبه",
                              "سريه"})
 LETTER = re.compile(r"[\w]")
+ROSTER = re.compile(r"(?<![\w])(?:وهم|هم|وهما|هما|ابرزهم|منهم)\s*:")
+POINTER_SUBJECT = re.compile(r"(?<![\w])[وف]?(?:العناصر|المنشقين|المنشقون|هولاء|الفارين|الفارون|"
+                             r"العنصرين|العنصران|المجموعه|الهاربين|الهاربون)(?![\w])")
 UNIT_HEADS = frozenset({"لواء", "فوج", "فرقه", "كتيبه", "سريه", "مجلس", "فيلق", "الويه",
                         "كتايب", "سرايا", "افواج", "فرع", "قسم", "شعبه", "مفرزه", "اداره"})
 BELONG = frozenset({"ينتمي", "ينتمون", "ينتمون", "يتبعون", "يتبع", "تابعين", "ينحدرون",
@@ -153,7 +156,7 @@ def _parent_in(s: Sentence, group: GroupMention | None) -> GroupMention | None:
             return other
         if group.actor is None and other.start > group.end and \
                 0 <= len(s.words_between(group.end, other.start)) <= 4 and \
-                any(relation_of(w) in ("parent", "from") for w in before):
+                any(relation_of(w) in ("parent", "from") or w == "في" for w in before):
             return other
     return None
 
@@ -184,13 +187,59 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
         with_weapons=attributes.with_weapons(s.folded),
         commander=attributes.includes_commander(s.folded),
         reasons=attributes.reasons(s.folded), consequences=attributes.consequences(s.folded),
-        evidence=[s.span] if s.number >= 0 else [], last_sentence=pos, score=score,
+        evidence=[s.whole] if s.number >= 0 else [], last_sentence=pos, score=score,
         another=bool(ANOTHER.search(s.folded)))
     if incident.destination is not None and group is not None and \
             incident.destination.id and group.actor is not None and \
             incident.destination.id == group.actor.id:
         incident.destination = None  # the group they left is not where they went
     return incident
+
+
+def roster(s: Sentence, incident: Incident) -> list[Incident]:
+    """The named defectors listed after "وهم:", one incident each with the place of its item.
+
+    "المنشقين عن مجلس X وهم: سالم قائد المجموعة في قرية A، وخالد قائد الكتيبة في بلدة B"."""
+    if incident.group is None:
+        return []
+    out = []
+    for place in roster_items(s):
+        out.append(Incident(
+            sentence=incident.sentence, span=s.span, group=incident.group,
+            parent=incident.parent, single=1, place=place,
+            governorate_ar=slots.governorate_of(place, s, None) or incident.governorate_ar,
+            commander=True, evidence=list(incident.evidence),
+            last_sentence=incident.last_sentence, score=incident.score, another=True))
+    return out
+
+
+def roster_items(s: Sentence) -> list:
+    """The place of each named commander listed after "وهم:" (items without a place skipped)."""
+    match = ROSTER.search(s.folded)
+    if match is None:
+        return []
+    out, begin = [], match.end()
+    for item in re.split(r"[،,؛]", s.folded[match.end():]):
+        start, begin = begin, begin + len(item) + 1
+        places = [p for p in s.places if start <= p.start < start + len(item)]
+        if attributes.includes_commander(item) and places:
+            out.append(max(places, key=lambda p: slots.KIND_RANK.get(p.ref.kind, 3)).ref)
+    return out
+
+
+def _follow_up(s: Sentence, last: Incident | None, pos: int) -> bool:
+    """True when the sentence tells more of the incident just told ("وأكد مصدر أن العناصر
+    فرّوا بعد …"): the defectors are pointed back to, and no other count is given."""
+    if last is None or last.last_sentence < pos - 2 or s.is_title:
+        return False
+    trigger = main_trigger(s)
+    if trigger is None:
+        return False
+    near = s.folded[max(0, trigger.start - 40):trigger.end + 40]
+    if not POINTER_SUBJECT.search(near):
+        return False
+    values = {c.count.value for c in s.counts if c.count.value is not None}
+    return not values or (last.count_value is not None and values == {last.count_value})
 
 
 def complete(incident: Incident, s: Sentence, pos: int) -> None:
@@ -211,6 +260,10 @@ def complete(incident: Incident, s: Sentence, pos: int) -> None:
         if incident.place is None or incident.place_weak:
             follow.place, follow.place_weak, follow.area_ar = slots.choose_place(s, trigger)
             follow.governorate_ar = slots.governorate_of(follow.place, s, follow.area_ar)
+    told = (follow.destination, follow.with_weapons, follow.count, follow.place) != (
+        None, None, None, None) or follow.reasons or follow.consequences or follow.commander
+    if told:
+        follow.evidence = [s.whole]
     merge(incident, follow, fill_only=True)
     incident.last_sentence = pos
 
@@ -226,9 +279,11 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
     for pos, s in enumerate(sentences):
         score = sentence_model.probability(sentence_features(sentences, pos)) \
             if s.triggers else 0.0
-        if score < sentence_model.threshold:
-            last = incidents[-1] if incidents else None
-            if last is not None and last.last_sentence == pos - 1 and s.number >= 0:
+        last = incidents[-1] if incidents else None
+        if s.live_triggers and ROSTER.search(s.folded) and roster_items(s):
+            score = max(score, sentence_model.threshold)  # "المنشقين عن X وهم: …" names them
+        if score < sentence_model.threshold or _follow_up(s, last, pos):
+            if last is not None and pos - 2 <= last.last_sentence < pos and s.number >= 0:
                 complete(last, s, pos)
             continue
         scored = [(group_model.probability(group_features(sentences, c, counts)), c)
@@ -240,8 +295,10 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             incident = build_incident(sentences, pos, cand, score * prob, len(chosen) > 1)
             if s.is_title:
                 headline.append(incident)
-            else:
-                add_incident(incidents, incident)
+                continue
+            add_incident(incidents, incident)
+            for named in roster(s, incident):
+                add_incident(incidents, named)
     for incident in headline:  # a headline sums up the body: it adds to what the body tells
         target = next((i for i in incidents if same_incident(i, incident)), None)
         if target is not None:

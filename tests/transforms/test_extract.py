@@ -77,7 +77,9 @@ def test_single_officer_counts_as_one_commander():
     text = ("أعلن المقدم خالد العلي، قائد كتيبة المدفعية في الفرقة 17، انشقاقه عن قوات "
             "النظام ووصوله إلى الشمال المحرر، مساء الثلاثاء.")
     [event] = extract_events(doc(text))
-    assert (event.actor.id, event.count, event.includes_commander) == ("division_17", 1, True)
+    # the most specific unit the report names, with the force it belongs to
+    assert (event.actor.name_ar, event.actor.parent_id) == ("كتيبة المدفعية", "division_17")
+    assert (event.count, event.includes_commander, event.actor.side) == (1, True, "regime")
     assert event.destination.id == "opposition_areas"
 
 
