@@ -123,12 +123,41 @@ def cross_fitted(rows: list[dict], folds: dict[str, int], scorer, per_fold=None,
     """Events of every development report, each fold extracted by models trained without it."""
     per_fold = per_fold or fold_models(rows, folds, scorer)
     events = []
-    for fold, (sentence_model, group_model) in per_fold.items():
+    for fold, (sentence_model, *others) in per_fold.items():
         if threshold is not None:
             sentence_model = dataclasses.replace(sentence_model, threshold=threshold)
         test_rows = [r for r in rows if folds[str(r["doc_id"])] == fold]
-        events += extract_rows(test_rows, (sentence_model, group_model))
+        events += extract_rows(test_rows, (sentence_model, *others))
     return events
+
+
+def document_examples(rows: list[dict], folds: dict[str, int], per_fold) -> list:
+    """Document-gate examples; each fold's features come from scorers trained without it."""
+    from transforms.analysis import analyse_document
+    from transforms.extract import find_incidents, keep
+    from transforms.incidents import document_features
+    from transforms.learning.gold import Example, as_document
+    out = []
+    for fold, models in per_fold.items():
+        for row in (r for r in rows if folds[str(r["doc_id"])] == fold):
+            sentences = analyse_document(as_document(row))
+            text = f"{row.get('title') or ''}\n{row.get('text') or ''}"
+            incidents = [i for i in find_incidents(sentences, models[:2]) if keep(i, text)]
+            label = int(bool(row.get("events")))
+            out.append(Example(document_features(sentences, incidents), label,
+                               str(row["doc_id"]), fold))
+    return out
+
+
+def with_document_gate(per_fold, doc_examples, threshold: float | None = None) -> dict:
+    """Each fold's scorers plus a document gate trained on the other folds' examples."""
+    out = {}
+    for fold, models in per_fold.items():
+        gate = train("document", [e for e in doc_examples if e.fold != fold], "")
+        if threshold is not None:
+            gate = dataclasses.replace(gate, threshold=threshold)
+        out[fold] = (*models[:2], gate)
+    return out
 
 
 def best_threshold(rows: list[dict], folds: dict[str, int], scorer, per_fold) -> float:

@@ -29,6 +29,8 @@ from transforms.units import find_units, head_noun
 
 TOKEN = re.compile(r"[\w]+")
 CLAUSE_MARK = re.compile(r"[،,؛:]")
+SYRIAN_SOLDIERS = re.compile(r"(?<![\w])(?:ال)?(?:ضابط|ضباط|جندي|جنود|عسكري|عسكريين|جنرال|جنرالات|"
+                             r"طيار|مجند|مجندين|عناصر)\S*\s+(?:ال)?سوري(?:ا|ين|ون|ان)?(?![\w])")
 GENERIC_HEAD = re.compile(r"^(?:ميليشيا|مليشيا|ميليشيات|مليشيات|فصيل|فصايل|تنظيم|جماعه|قوات|"
                           r"حركه|مجموعه)\s+")
 
@@ -244,6 +246,12 @@ def _merge_groups(text: str, folded: str, index,
                 start += 1
         out.append(GroupMention(start, unit.end, _surface(text, index, start, unit.end, folded), None,
                                 unit.shape, unit.head))
+    for match in SYRIAN_SOLDIERS.finditer(folded):  # "ضابط سوري"، "25 جندياً سورياً"
+        if not any(g.start <= match.start() < g.end for g in out) and not listed:
+            regime = actor_table.get("regime")
+            if regime is not None:
+                out.append(GroupMention(match.start(), match.end(), regime.name_ar, regime,
+                                        "implied"))
     for mention in listed:
         if id(mention) not in used:
             out.append(GroupMention(mention.start, mention.end,

@@ -37,6 +37,7 @@ from transforms.assemble import Incident, add_incident, merge, place_norm, same_
 from transforms.incident_date import incident_date
 from transforms.incidents import (
     GroupCandidate,
+    document_features,
     document_group_counts,
     group_candidates,
     group_features,
@@ -272,13 +273,14 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
     """The incidents of a document, in the order they are first told.
 
     ``models`` is (sentence scorer, group scorer); the shipped ones by default."""
-    sentence_model, group_model = models or (linear.load("sentence"), linear.load("group"))
+    sentence_model, group_model = (models or shipped_models())[:2]
     counts = document_group_counts(sentences)
     incidents: list[Incident] = []
     headline: list[Incident] = []
     for pos, s in enumerate(sentences):
         score = sentence_model.probability(sentence_features(sentences, pos)) \
             if s.triggers else 0.0
+        s.extra["score"] = score
         last = incidents[-1] if incidents else None
         if s.live_triggers and ROSTER.search(s.folded) and roster_items(s):
             score = max(score, sentence_model.threshold)  # "المنشقين عن X وهم: …" names them
@@ -373,10 +375,30 @@ def extract_events(doc: Document, models=None) -> list[DefectionEvent]:
     text = doc.text or ""
     if not text.strip():
         return []
+    models = models or shipped_models()
     sentences = analyse_document(doc)
     incidents = [i for i in find_incidents(sentences, models)
                  if keep(i, f"{doc.title or ''}\n{text}")]
+    if not tells_an_incident(sentences, incidents, models):
+        return []
     return [to_event(doc, incident) for incident in incidents]
+
+
+def shipped_models() -> tuple:
+    """The scorers shipped with the package: sentence, group and (when there) document."""
+    names = ["sentence", "group"]
+    if (linear.MODELS / "document.json").is_file():
+        names.append("document")
+    return tuple(linear.load(name) for name in names)
+
+
+def tells_an_incident(sentences: list[Sentence], incidents: list[Incident], models) -> bool:
+    """The document gate: does the report tell a defection at all (not a denial, a call …)?"""
+    if not incidents:
+        return False
+    if len(models) < 3:
+        return True
+    return models[2].probability(document_features(sentences, incidents)) >= models[2].threshold
 
 
 def _actor(incident: Incident) -> Actor:

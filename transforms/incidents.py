@@ -37,10 +37,20 @@ SPEECH = re.compile(r"(?<![\w])[وف]?(?:قال|قالت|اكد|اكدت|افا�
 RANKS = re.compile(r"(?<![\w])[وب]?(?:ال)?(?:عميد|عقيد|مقدم|رائد|نقيب|ملازم|مساعد|رقيب|عريف|"
                    r"لواء|العماد|طيار|المجند|مجند|صف\s+ضابط|قائد|قيادي|متزعم|امير|مسوول)(?![\w])")
 QUESTION = re.compile(r"[؟?]")
+TOKEN_WORDS = re.compile(r"[\w]+")
 ANNOUNCE = frozenset({"اعلن", "اعلنت", "اعلنوا", "يعلن", "تعلن", "يعلنون", "اعلان", "باعلان",
                       "اكد", "اكدت", "اكدوا"})
 AUXILIARY = frozenset({"قد", "وقد", "كان", "كانت", "وكان", "وكانت", "كانوا", "وكانوا"})
 LINK_WORDS = frozenset({"عن", "من", "في", "الي", "علي", "مع", "ضد", "بين", "لصالح"})
+PEOPLE_WORDS = frozenset({"عناصر", "عنصر", "عنصرا", "عنصران", "عنصرين", "مقاتلين", "مقاتلا",
+                          "مقاتل", "مقاتلو", "جنود", "جندي", "جنديا", "ضباط", "ضابط", "ضابطا",
+                          "مجندين", "مجند", "عسكريين", "عسكريا", "عسكري", "شبان", "اشخاص",
+                          "افراد", "العناصر", "المقاتلين", "الجنود", "الضباط", "مسلحين",
+                          "مسلحا", "قيادي", "القيادي", "قائد", "القائد", "مجموعه", "العشرات",
+                          "عشرات", "المئات", "مئات"})
+RELATIVES = frozenset({"الذين", "الذي", "اللذين", "التي", "ممن", "من"})
+AFTER_WORDS = frozenset({"بعد", "عقب", "اثر", "إثر", "منذ", "قبل"})
+PAST_WORDS = frozenset({"سابقا", "سبق", "منذ", "اعوام", "سنوات", "عام", "العام"})
 FUTURE = frozenset({"سوف", "سيتم", "ستتم", "يمكن", "يمكنهم", "قد يكون", "ربما", "لعل"})
 
 
@@ -143,6 +153,7 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if any(w in FUTURE for w in before):
         f["future_or_modal"] = 1.0
     f[f"number={trigger_number(trigger) or 'unknown'}"] = 1.0
+    f.update(_act_templates(s, trigger))
     counts = _person_counts(s)
     if counts:
         f["has_count"] = 1.0
@@ -198,6 +209,35 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if before is not None and before.live_triggers:
         f["prev_has_live"] = 1.0
     f.update(_document_features(sentences, i))
+    return f
+
+
+def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
+    """The shapes a report of an act takes around its trigger, and those of background."""
+    f: dict[str, float] = {}
+    before = s.words_before(trigger.start, 4)
+    after = s.words_after(trigger.end, 3)
+    people = PEOPLE_WORDS
+    counts_before = [c for c in s.counts if 0 <= trigger.start - c.end <= 40
+                     and s.same_clause(c.start, trigger.start)]
+    counts_after = [c for c in s.counts if 0 <= c.start - trigger.end <= 12]
+    if counts_before or any(w in people for w in before[-3:]):
+        f["people_then_act"] = 1.0  # "انشق 12 عنصراً" / "12 عنصراً انشقوا"
+    if counts_after or any(w in people for w in after[:2]):
+        f["act_then_people"] = 1.0  # "انشقاق 50 عنصراً من"
+    linked = [g for g in s.groups if s.same_clause(g.start, trigger.start)
+              and relation_of((s.words_before(g.start, 1) or [""])[0]) in ("from", "member")]
+    if linked:
+        f["group_linked_in_clause"] = 1.0
+    if any(w in RELATIVES for w in before[-2:]):
+        f["relative_clause"] = 1.0  # "الذين انشقوا": who they are, not what happened
+    if any(w in AFTER_WORDS for w in before[-2:]):
+        f["after_the_act"] = 1.0  # "بعد انشقاقه": what came of it
+    if any(w in PAST_WORDS for w in before):
+        f["long_ago"] = 1.0
+    if any(d.start > trigger.start and s.same_clause(d.start, trigger.start)
+           for d in s.destinations):
+        f["destination_in_clause"] = 1.0
     return f
 
 
@@ -374,3 +414,41 @@ def document_group_counts(sentences: list[Sentence]) -> dict[str, int]:
         for key in {g.key for g in s.groups}:
             counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+# ----------------------------------------------------------------------------- document
+
+def document_features(sentences: list[Sentence], incidents: list) -> dict[str, float]:
+    """Features of "this report tells at least one defection incident" (the last gate).
+
+    Read from the sentence scores (``Sentence.extra["score"]``) and the incidents found: how
+    sure the best sentences are, what the headline says, and what cancels the triggers of the
+    report (denials, calls, plans, civil officials, tallies)."""
+    f: dict[str, float] = {"bias": 1.0}
+    scores = sorted((s.extra.get("score", 0.0) for s in sentences), reverse=True)
+    f["max_score"] = scores[0] if scores else 0.0
+    f["second_score"] = scores[1] if len(scores) > 1 else 0.0
+    f[f"incidents{_bucket(len(incidents), (0, 1, 2))}"] = 1.0
+    if incidents:
+        f["best_incident"] = max(i.score for i in incidents)
+        f["incident_with_count"] = float(any(i.count_value is not None for i in incidents))
+        f["incident_with_place"] = float(any(i.place is not None for i in incidents))
+        f["incident_with_group"] = float(any(i.group is not None for i in incidents))
+    title = sentences[0] if sentences and sentences[0].is_title else None
+    if title is not None:
+        f["title_score"] = title.extra.get("score", 0.0)
+        f["title_live"] = float(bool(title.live_triggers))
+    triggers = [t for s in sentences for t in s.triggers]
+    live = [t for t in triggers if t.live]
+    f["live_share"] = len(live) / len(triggers) if triggers else 0.0
+    for reason in sorted({t.cancelled_by for t in triggers if t.cancelled_by}):
+        f[f"cancel={reason}"] = 1.0
+    if any(t.political for t in triggers):
+        f["political"] = 1.0
+    if any(p.ref.place is not None or p.ref.governorate_ar for s in sentences for p in s.places):
+        f["syrian_place"] = 1.0
+    foreign = lexicon.words("triggers", "foreign")
+    words = {w[1:] if w[:1] in "وبل" and w[1:] in foreign else w
+             for s in sentences for w in TOKEN_WORDS.findall(s.folded)}
+    f["foreign_words"] = min(len(words & foreign), 3) / 3
+    return f

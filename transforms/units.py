@@ -176,6 +176,9 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
         head, cut = found
         start = tokens[i].start + cut
         after = next((q for q in quoted if 0 <= q[0] - tokens[i].end <= 3), None)
+        if after is None and i + 1 < len(tokens) and tokens[i + 1].text.startswith("ال"):
+            # "كتلة المرتزق “أبو العز”", "مجموعة المدعو “أبو رشا”": a word, then the name
+            after = next((q for q in quoted if 0 <= q[0] - tokens[i + 1].end <= 3), None)
         numeric = _number_name(tokens, folded, i)
         if after is not None and len(folded[after[0]:after[1]].split()) <= t["max_quoted"]:
             out.append(UnitMention(start, after[1], head, "quoted"))
@@ -208,7 +211,7 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
         if any(u.start <= start < u.end or start <= u.start < end for u in out):
             continue
         body = folded[start:end]
-        if 1 <= len(body.split()) <= t["max_quoted"] and body[:1].isalpha() and \
+        if 2 <= len(body.split()) <= t["max_quoted"] and body[:1].isalpha() and \
                 not any(c.isdigit() for c in body) and not TRIGGER_WORD.match(body):
             out.append(UnitMention(start, end, "", "quoted"))
     return tuple(sorted(out, key=lambda u: u.start))
