@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from transforms.arabic_fold import fold_word
+from transforms.normalize import fold_word
 
 DATA = Path(__file__).parent / "data" / "actors.yaml"
 ORDINALS = {

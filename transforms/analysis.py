@@ -1,7 +1,7 @@
 """One analysed sentence, handed to every step of the extraction.
 
 ``analyse_document(doc)`` splits the text into sentences (``sentences``) and analyses each once:
-the folded text with its offset map back to the original (``arabic_fold.fold``), its tokens,
+the folded text with its offset map back to the original (``normalize.fold``), its tokens,
 the defection triggers with what cancels them (``triggers``), the groups it names — listed ones
 (``actors``) and units recognised by the shape of their name (``units``) — its places, counts,
 time expressions (``mentions``) and destination phrases (``destinations``). Every later step
@@ -20,9 +20,9 @@ from functools import cached_property
 from schemas.records import Destination, Document
 from transforms import actors as actor_table
 from transforms.actors import ActorInfo
-from transforms.arabic_fold import fold, fold_word
 from transforms.destinations import destination_spans
 from transforms.mentions import Count, PlaceRef, TimeRef, find_counts, find_places, find_times
+from transforms.normalize import fold, fold_word
 from transforms.sentences import Span, split_sentences
 from transforms.triggers import Trigger, find_triggers
 from transforms.units import find_units, head_noun

@@ -16,8 +16,8 @@ from schemas.records import Destination
 from transforms import actors as actor_table
 from transforms import lexicon
 from transforms.analysis import GroupMention
-from transforms.arabic_fold import fold_word
 from transforms.mentions import Count, PlaceRef, TimeRef
+from transforms.normalize import fold_word
 from transforms.sentences import Span
 
 KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistrict": 4,

@@ -1,7 +1,7 @@
 """Attributes of a defection from the words around it: weapons, commanders, reasons, aftermath.
 
 Word lists live in ``data/attributes.yaml`` (folded Arabic). Every function takes folded text
-(see ``arabic_fold``) and returns plain values: ``with_weapons`` is True/False/None (None when
+(see ``normalize.fold``) and returns plain values: ``with_weapons`` is True/False/None (None when
 the text says nothing), reasons and consequences are small taxonomies:
 
 reasons: frontline_deployment, mistreatment, unpaid_or_low_pay, security_situation,
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from transforms.arabic_fold import fold_word
+from transforms.normalize import fold_word
 
 DATA = Path(__file__).parent / "data" / "attributes.yaml"
 START = r"(?<![\w])(?:[وف])?(?:[بلك])?(?:ال)?"

@@ -16,8 +16,8 @@ import yaml
 from schemas.records import Destination
 from transforms import actors as actor_table
 from transforms.actors import ActorInfo
-from transforms.arabic_fold import fold_word
 from transforms.mentions import find_places
+from transforms.normalize import fold_word
 
 _DATA = yaml.safe_load((Path(__file__).parent / "data" / "destinations.yaml").read_text(
     encoding="utf-8"))

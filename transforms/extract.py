@@ -61,7 +61,7 @@ POINTER_SUBJECT = re.compile(r"(?<![\w])[وف]?(?:العناصر|المنشقي�
                              r"العنصرين|العنصران|المجموعه|الهاربين|الهاربون)(?![\w])")
 UNIT_HEADS = frozenset({"لواء", "فوج", "فرقه", "كتيبه", "سريه", "مجلس", "فيلق", "الويه",
                         "كتايب", "سرايا", "افواج", "فرع", "قسم", "شعبه", "مفرزه", "اداره"})
-BELONG = frozenset({"ينتمي", "ينتمون", "ينتمون", "يتبعون", "يتبع", "تابعين", "ينحدرون",
+BELONG = frozenset({"ينتمي", "ينتمون", "يتبعون", "يتبع", "تابعين", "ينحدرون",
                     "المنتمين", "التابعين", "يخدمون", "يعملون", "كانوا", "صفوف"})
 COORDINATION = re.compile(r"\s*[،,]?\s*(?:و|وال)?\s*")
 ANOTHER = re.compile(r"(?<![\w])(?:اخر|اخرون|اخرين|اخري|اخر\S*|مماثل\S*|جديد\S*|ثان\S*)(?![\w])")
@@ -102,13 +102,23 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
     before = s.words_before(best[1].mention.start, 2)
     if not any(relation_of(w) == "from" for w in before[-1:]):
         return scored
-    for prob, cand in scored:
-        g = cand.mention
-        if g is None or cand is best[1] or cand.origin != cand.sentence or prob < SUBJECT_MIN:
-            continue
-        if (g.actor is not None or g.head) and subject_role(s, g, trigger):
-            return [(max(prob, best[0] + 1e-6), cand), *[i for i in scored if i[1] is not cand]]
-    return scored
+    subjects = [(prob, cand) for prob, cand in scored
+                if cand.mention is not None and cand is not best[1]
+                and cand.origin == cand.sentence and prob >= SUBJECT_MIN
+                and (cand.mention.actor is not None or cand.mention.head)
+                and subject_role(s, cand.mention, trigger)]
+    if not subjects:
+        return scored
+    first = min(subjects, key=lambda item: item[1].mention.start)
+    listed = [first]  # "أعلنت كتيبة X وسرية Y انشقاقهما عن Z": the units of a list, together
+    for prob, cand in sorted(scored, key=lambda i: i[1].mention.start if i[1].mention else 0):
+        g, last = cand.mention, listed[-1][1].mention
+        if g is not None and cand.origin == cand.sentence and g.start >= last.end and \
+                (g.actor is not None or g.head) and COORDINATION.fullmatch(s.folded[last.end:g.start]):
+            listed.append((prob, cand))
+    top = best[0] + 1e-6
+    lifted = [(max(p, top), c) for p, c in listed]
+    return [*lifted, *[i for i in scored if all(i[1] is not c for _, c in listed)]]
 
 
 def _each_its_own(s: Sentence, groups: list[GroupMention]) -> bool:
@@ -126,7 +136,7 @@ def _coordinated(s: Sentence, chosen: list[tuple[float, GroupCandidate]]):
     """Groups told together ("X وY") as one candidate; otherwise only the best group."""
     ordered = sorted(chosen, key=lambda item: item[1].mention.start)
     joined = all(a[1].origin == b[1].origin == a[1].sentence and COORDINATION.fullmatch(
-        s.folded[a[1].mention.end:b[1].mention.start]) for a, b in zip(ordered, ordered[1:]))
+        s.folded[a[1].mention.end:b[1].mention.start]) for a, b in zip(ordered, ordered[1:], strict=False))
     if joined:
         return [(chosen[0][0], _combined(s, [c for _, c in ordered]))]
     return chosen[:1]

@@ -48,6 +48,8 @@ PEOPLE_WORDS = frozenset({"عناصر", "عنصر", "عنصرا", "عنصران"
                           "افراد", "العناصر", "المقاتلين", "الجنود", "الضباط", "مسلحين",
                           "مسلحا", "قيادي", "القيادي", "قائد", "القائد", "مجموعه", "العشرات",
                           "عشرات", "المئات", "مئات"})
+SUCCESS = frozenset({"تمكن", "تمكنوا", "تمكنت", "وتمكن", "وتمكنوا", "نجح", "نجحوا", "ونجح",
+                     "استطاع", "استطاعوا", "نجاح", "بنجاح"})
 RELATIVES = frozenset({"الذين", "الذي", "اللذين", "التي", "ممن", "من"})
 AFTER_WORDS = frozenset({"بعد", "عقب", "اثر", "إثر", "منذ", "قبل"})
 PAST_WORDS = frozenset({"سابقا", "سبق", "منذ", "اعوام", "سنوات", "عام", "العام"})
@@ -231,6 +233,8 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
         f["group_linked_in_clause"] = 1.0
     if any(w in RELATIVES for w in before[-2:]):
         f["relative_clause"] = 1.0  # "الذين انشقوا": who they are, not what happened
+    if any(w in SUCCESS for w in before):
+        f["managed_to"] = 1.0  # "تمكن 6 جنود من الانشقاق": the act succeeded
     if any(w in AFTER_WORDS for w in before[-2:]):
         f["after_the_act"] = 1.0  # "بعد انشقاقه": what came of it
     if any(w in PAST_WORDS for w in before):

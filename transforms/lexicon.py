@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
 
-from transforms.arabic_fold import fold_word
+from transforms.normalize import fold_word
 
 DATA_DIR = Path(__file__).parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def data(name: str) -> dict:
     """The parsed contents of ``transforms/data/<name>`` (``.yaml`` assumed without suffix)."""
     path = DATA_DIR / (name if "." in name else f"{name}.yaml")
@@ -26,13 +26,13 @@ def data(name: str) -> dict:
     return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def words(name: str, key: str) -> frozenset[str]:
     """The folded entries of list ``key`` in data file ``name``."""
     return frozenset(fold_word(str(w)) for w in data(name)[key])
 
 
-@lru_cache(maxsize=None)
+@cache
 def phrases(name: str, key: str) -> tuple[str, ...]:
     """The folded entries of list ``key``, longest first (for alternations)."""
     return tuple(sorted({fold_word(str(w)) for w in data(name)[key]}, key=len, reverse=True))

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from transforms.arabic_fold import fold, fold_word
+from transforms.normalize import fold, fold_word
 
 try:
     from transforms import numbers as _numbers

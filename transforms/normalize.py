@@ -1,4 +1,13 @@
-"""Arabic text normalization for matching, with a map back to the original offsets.
+"""Arabic text folding for matching, with a map back to the original offsets: one table.
+
+Two forms share the same letter table (``LETTERS``) and diacritics (``DIACRITICS``):
+
+``fold(text)`` is the extractor's per-sentence form, fast enough for every sentence of every
+article: diacritics and tatweel removed, digits to ASCII, the letter table, and marks that only
+get in the way of word matching (quotes, ``#``, ``_``, invisible joiners) turned to spaces; dots
+written inside a word to dodge filters (``انشقـ.ـاق``) dropped. It returns ``(folded, index)``
+with ``folded[i]`` from ``text[index[i]]`` and ``index[len(folded)] == len(text)``.
+``fold_word`` folds a short phrase (a data-file entry) the same way.
 
 ``normalize(text)`` gives the matching form: NFKC; diacritics (tashkeel, superscript alef,
 Quranic marks), tatweel and invisible format characters removed; alef forms أ إ آ ٱ → ا,
@@ -15,7 +24,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalize", "normalize_with_map", "strip_prefixes", "words"]
+__all__ = ["fold", "fold_word", "normalize", "normalize_with_map", "strip_prefixes", "words"]
 
 DIACRITICS = re.compile(
     "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
@@ -31,6 +40,10 @@ LETTERS = str.maketrans({
     **{d: str(i % 10) for i, d in enumerate("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹")},
     **{q: '"' for q in QUOTES},
 })
+# fold(): marks that separate words for matching (quotes, hashtags, joiners) become spaces.
+MATCH_SPACES = str.maketrans({**{q: " " for q in QUOTES}, "#": " ", "_": " ", "\u200c": " ",
+                              "\u200f": " ", "\u200e": " ", "\xa0": " "})
+INNER_DOT = re.compile(r"(?<=[\u0621-\u064a])[.\u0640]+(?=[\u0621-\u064a])")
 WHITESPACE = re.compile(r"\s+")
 WORD = re.compile(r"[^\W_]+")
 PREFIX = re.compile(r"^(?:[وف]?[بكل]?ال|[وف]?لل)")
@@ -102,3 +115,41 @@ def strip_prefixes(word: str) -> str:
 def words(text: str) -> list[str]:
     """Normalized word tokens (runs of letters and digits) of ``text``."""
     return WORD.findall(normalize(text)) if text else []
+
+
+# ----------------------------------------------------------------------------- fold()
+
+def _drop_marks(text: str) -> tuple[str, list[int]]:
+    """Text without diacritics and tatweel, and the offset map (+ end)."""
+    if not DIACRITICS.search(text):
+        return text, list(range(len(text) + 1))
+    pieces, index, pos = [], [], 0
+    for match in DIACRITICS.finditer(text):
+        pieces.append(text[pos:match.start()])
+        index.extend(range(pos, match.start()))
+        pos = match.end()
+    pieces.append(text[pos:])
+    index.extend(range(pos, len(text) + 1))
+    return "".join(pieces), index
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> tuple[str, tuple[int, ...]]:
+    """Folded text for matching and the offset map back into ``text`` (module doc)."""
+    norm, mapping = _drop_marks(text)
+    norm = norm.translate(LETTERS).translate(MATCH_SPACES)
+    if not INNER_DOT.search(norm):
+        return norm, tuple(mapping)
+    kept_chars, kept_map, pos = [], [], 0
+    for match in INNER_DOT.finditer(norm):
+        kept_chars.append(norm[pos:match.start()])
+        kept_map.extend(mapping[pos:match.start()])
+        pos = match.end()
+    kept_chars.append(norm[pos:])
+    kept_map.extend(mapping[pos:])
+    return "".join(kept_chars), tuple(kept_map)
+
+
+def fold_word(text: str) -> str:
+    """Folded form of a short word or phrase (patterns and data-file entries)."""
+    return " ".join(fold(text)[0].split())

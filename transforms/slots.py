@@ -9,13 +9,13 @@ one (في/من/قرب X، بريف X) and not be a destination, a reporter or a 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from schemas.records import Destination
 from transforms import attributes, lexicon
 from transforms.analysis import CountAt, GroupMention, Place, Sentence
-from transforms.arabic_fold import fold_word
 from transforms.mentions import Count, PlaceRef, TimeRef, lookup
+from transforms.normalize import fold_word
 from transforms.triggers import Trigger, trigger_number
 
 FILE = "extraction"
@@ -31,7 +31,7 @@ COMPANIONS = re.compile(r"(?<![\w])(?:مع|برفقه|ومعه|رفقه)\s+(?:(�
                         r"افراد\s+كتيبته|حراسه|مرافقيه\s+الشخصيين)(?![\w])")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stems(key: str, head: str = r"^(?:ال)?", tail: str = "") -> re.Pattern:
     """A regex for the stems of list ``key`` of ``data/extraction.yaml``."""
     return re.compile(head + "(?:" + lexicon.alternation(lexicon.phrases(FILE, key)) + ")" + tail)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from transforms.arabic_fold import fold_word
+from transforms.normalize import fold_word
 
 DATA = Path(__file__).parent / "data" / "triggers.yaml"
 PROCLITIC = r"(?:[وف])?(?:[بلك])?(?:ال|لل)?"

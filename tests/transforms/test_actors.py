@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from transforms import actors
-from transforms.arabic_fold import fold, fold_word
+from transforms.normalize import fold, fold_word
 
 
 def ids(text: str) -> list[str]:

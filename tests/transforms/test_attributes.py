@@ -1,6 +1,6 @@
 """Weapons, commanders, reasons and consequences from folded text."""
 from transforms import attributes
-from transforms.arabic_fold import fold_word
+from transforms.normalize import fold_word
 
 
 def test_weapons():

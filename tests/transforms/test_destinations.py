@@ -4,8 +4,8 @@ from pathlib import Path
 import yaml
 
 from transforms import actors
-from transforms.arabic_fold import fold
 from transforms.destinations import destination_spans
+from transforms.normalize import fold
 
 
 def dests(text: str):

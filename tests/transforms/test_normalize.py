@@ -3,7 +3,14 @@ import random
 
 import pytest
 
-from transforms.normalize import normalize, normalize_with_map, strip_prefixes, words
+from transforms.normalize import (
+    fold,
+    fold_word,
+    normalize,
+    normalize_with_map,
+    strip_prefixes,
+    words,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -100,3 +107,22 @@ def test_words():
         "انشق", "21", "عنصرا", "من", "قسد", "reuters", "والجيش"]
     assert words("") == []
     assert words("، . !") == []
+
+
+# ----------------------------------------------------------------------------- fold()
+
+
+def test_fold_letters_digits_quotes_and_inner_dots():
+    text = "انشقـ.ـاق ستَّةَ عناصر من “قسد” #جيش_العشائر ١٢ إلى الرقة"
+    folded, index = fold(text)
+    assert folded.split() == ["انشقاق", "سته", "عناصر", "من", "قسد", "جيش", "العشاير", "12",
+                              "الي", "الرقه"]
+    assert len(index) == len(folded) + 1 and index[-1] == len(text)
+    start = folded.index("قسد")
+    assert text[index[start]:index[start + 3]] == "قسد"
+    start = folded.index("12")
+    assert text[index[start]:index[start + 2]] == "١٢"
+
+
+def test_fold_word_collapses_spaces():
+    assert fold_word("  مدينة   البوكمال ") == "مدينه البوكمال"

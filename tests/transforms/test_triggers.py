@@ -1,7 +1,7 @@
 """Defection triggers, their morphology and what cancels them."""
 import pytest
 
-from transforms.arabic_fold import fold
+from transforms.normalize import fold
 from transforms.triggers import find_triggers
 
 

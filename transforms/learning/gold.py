@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 from schemas.records import Document
 from transforms.analysis import Sentence, analyse_document
-from transforms.arabic_fold import fold_word
 from transforms.incidents import (
     document_group_counts,
     group_candidates,
     group_features,
     sentence_features,
 )
+from transforms.normalize import fold_word
 
 NamesMatch = Callable[[str | None, str | None], bool]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 MODELS = Path(__file__).resolve().parent.parent / "data" / "models"
@@ -43,7 +43,7 @@ class LinearModel:
                           ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str, directory: str | None = None) -> LinearModel:
     """The model ``<name>.json`` of the package (or of ``directory``)."""
     path = Path(directory or MODELS) / f"{name}.json"
