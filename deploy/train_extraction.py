@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 from transforms.learning import folds as fold_split  # noqa: E402
 from transforms.learning.gold import examples  # noqa: E402
 from transforms.learning.linear import MODELS, LinearModel  # noqa: E402
+from transforms.learning.linear import load as load_model  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 SCORE_PY = SHARED / "eval" / "score.py"
@@ -83,10 +84,11 @@ def cross_validate(data, c_value) -> float:
     return sum(losses) / len(losses)
 
 
-def train(name: str, data, digest: str) -> LinearModel:
-    """The model of the best regularisation, refitted on every example."""
-    scores = {c: cross_validate(data, c) for c in C_GRID}
-    best = min(scores, key=scores.get)
+def train(name: str, data, digest: str, c_value: float | None = None) -> LinearModel:
+    """The model of the best regularisation (or of ``c_value``), refitted on every example."""
+    scores = {c: cross_validate(data, c) for c in C_GRID} if c_value is None else {
+        c_value: float("nan")}
+    best = min(scores, key=scores.get) if c_value is None else c_value
     vec, clf = _fit(data, best)
     weights = dict(zip(vec.get_feature_names_out(), clf.coef_[0], strict=True))
     bias = float(clf.intercept_[0]) + weights.pop("bias", 0.0)
@@ -96,10 +98,20 @@ def train(name: str, data, digest: str) -> LinearModel:
     return LinearModel(name, {k: float(v) for k, v in weights.items()}, bias, 0.5, meta)
 
 
-def fit_models(rows: list[dict], folds: dict[str, int], names_match, digest: str = ""):
+def fit_models(rows: list[dict], folds: dict[str, int], names_match, digest: str = "",
+               c_values: tuple = (None, None)):
     """(sentence scorer, group scorer) trained on ``rows``."""
     sentence_ex, group_ex = examples(rows, folds, names_match)
-    return train("sentence", sentence_ex, digest), train("group", group_ex, digest)
+    return (train("sentence", sentence_ex, digest, c_values[0]),
+            train("group", group_ex, digest, c_values[1]))
+
+
+def same_weights(a: LinearModel, b: LinearModel, tolerance: float = 1e-3) -> bool:
+    """True when two models agree (feature set, weights, bias and threshold within tolerance)."""
+    if set(a.weights) != set(b.weights) or abs(a.threshold - b.threshold) > 1e-9:
+        return False
+    return abs(a.bias - b.bias) <= tolerance and all(
+        abs(a.weights[k] - b.weights[k]) <= tolerance for k in a.weights)
 
 
 def extract_rows(rows: list[dict], models=None) -> list[dict]:
@@ -183,6 +195,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="train and compare with the shipped model files; write nothing")
+    parser.add_argument("--quick", action="store_true",
+                        help="refit with the shipped regularisation and threshold (no CV)")
     parser.add_argument("--cv", action="store_true",
                         help="also score the pipeline on each development fold with models "
                              "trained on the other folds (an estimate for unseen reports)")
@@ -196,26 +210,36 @@ def main(argv=None) -> int:
     train_rows = [r for r in rows if folds[str(r["doc_id"])] != fold_split.HOLDOUT]
     print(f"train_extraction: {len(train_rows)} of {len(rows)} gold reports "
           f"(fold {fold_split.HOLDOUT} kept untouched), gold digest {digest}", file=sys.stderr)
-    models = fit_models(train_rows, folds, scorer.names_match, digest)
-    per_fold = fold_models(train_rows, folds, scorer)
-    threshold = best_threshold(train_rows, folds, scorer, per_fold)
+    out = Path(args.out)
+    if args.quick:  # the shipped regularisation and threshold, no cross-validation
+        shipped = [load_model(n, str(out)) for n in ("sentence", "group")]
+        models = fit_models(train_rows, folds, scorer.names_match, digest,
+                            (shipped[0].meta["C"], shipped[1].meta["C"]))
+        for model, old in zip(models, shipped, strict=True):
+            model.meta["cv_log_loss"] = old.meta.get("cv_log_loss")
+        threshold, per_fold = shipped[0].threshold, None
+    else:
+        models = fit_models(train_rows, folds, scorer.names_match, digest)
+        per_fold = fold_models(train_rows, folds, scorer)
+        threshold = best_threshold(train_rows, folds, scorer, per_fold)
     models = (dataclasses.replace(models[0], threshold=threshold), models[1])
     print(f"  sentence threshold {threshold} (best cross-fitted event F1)", file=sys.stderr)
-    out = Path(args.out)
     changed = []
     for model in models:
         path = out / f"{model.name}.json"
         meta = model.meta
         print(f"  {model.name}: {meta['examples']} examples, {meta['positives']} positive, "
-              f"C={meta['C']}, CV log-loss {meta['cv_log_loss'][str(meta['C'])]}",
-              file=sys.stderr)
+              f"C={meta['C']}", file=sys.stderr)
         if args.check:
-            if not path.is_file() or path.read_text(encoding="utf-8") != model.to_json():
+            shipped = load_model(model.name, str(out)) if path.is_file() else None
+            if shipped is None or not same_weights(shipped, model) or \
+                    shipped.meta.get("gold_digest") != digest:
                 changed.append(path.name)
             continue
         out.mkdir(parents=True, exist_ok=True)
         path.write_text(model.to_json(), encoding="utf-8")
     if args.cv:
+        per_fold = per_fold or fold_models(train_rows, folds, scorer)
         events = cross_fitted(train_rows, folds, scorer, per_fold, threshold)
         print(f"cross-fitted development folds: {summary(scorer, train_rows, events)}")
     if args.holdout:

@@ -305,7 +305,8 @@ def analyse_document(doc: Document) -> list[Sentence]:
         out.append(analyse_span(Span(0, len(doc.title), doc.title, -1), -1, doc.published))
     for number, span in enumerate(split_sentences(text)):
         sentence = analyse_span(span, number, doc.published)
-        if number == 0 and doc.title and fold_word(doc.title)[:40] == fold_word(span.text)[:40]:
+        if number == 0 and (doc.title and fold_word(doc.title)[:40] == fold_word(span.text)[:40]
+                            or _headline_line(text, span)):
             sentence.extra["title"] = True
         pieces = _pieces(sentence)
         if len(pieces) == 1:
@@ -316,6 +317,14 @@ def analyse_document(doc: Document) -> list[Sentence]:
             part.extra["whole"] = span
             out.append(part)
     return out
+
+
+def _headline_line(text: str, span: Span) -> bool:
+    """True for a first line that reads as a headline: short, alone on its line, no stop."""
+    line_end = text.find("\n", span.start)
+    alone = line_end != -1 and not text[span.end:line_end].strip()
+    short = len(TOKEN.findall(span.text)) <= 14
+    return alone and short and not span.text.rstrip().endswith((".", "،", ":"))
 
 
 def _pieces(s: Sentence) -> list[Span]:

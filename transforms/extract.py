@@ -51,6 +51,7 @@ from transforms.mentions import lookup, resolve_geo
 
 GROUP_MIN = 0.5  # a second group of one sentence must score at least this
 SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to override
+GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
 GENERIC_MEMBERS = frozenset({"ميليشيا", "مليشيا", "ميليشيات", "مليشيات", "قوات", "تنظيم",
                              "حركه", "جماعه", "فصايل", "فصيل", "مجموعه", "مجموعات", "كتيبه",
@@ -207,6 +208,19 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
     return incident
 
 
+def plain_act(sentences: list[Sentence], pos: int) -> bool:
+    """The plainest report of an act, whatever the scorer says: a count of people, a live
+    trigger that nothing cancels, and their unit tied to them in the same clause
+    ("انشق 12 عنصراً من X", "تمكن 6 جنود من X من الانشقاق")."""
+    features = sentence_features(sentences, pos)
+    trigger = main_trigger(sentences[pos])
+    return (trigger is not None and trigger.live and features.get("has_count") == 1.0
+            and features.get("group_linked_in_clause") == 1.0
+            and not any(k in features for k in ("relative_clause", "after_the_act", "long_ago",
+                                                "question", "no_live", "has_political"))
+            and not any(k.startswith("has_cancel=") for k in features))
+
+
 def roster(s: Sentence, incident: Incident) -> list[Incident]:
     """The named defectors listed after "وهم:", one incident each with the place of its item.
 
@@ -294,12 +308,17 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
         last = incidents[-1] if incidents else None
         if s.live_triggers and ROSTER.search(s.folded) and roster_items(s):
             score = max(score, sentence_model.threshold)  # "المنشقين عن X وهم: …" names them
+        scored = [(group_model.probability(group_features(sentences, c, counts)), c)
+                  for c in group_candidates(sentences, pos)] if s.triggers else []
+        if scored:  # a sentence that names the defectors' unit plainly is surer to tell an act
+            best = max(p for p, c in scored if c.mention is not None or not s.groups)
+            score = min(1.0, score + GROUP_EVIDENCE * (best - 0.5))
+        if plain_act(sentences, pos):
+            score = max(score, sentence_model.threshold)
         if score < sentence_model.threshold or _follow_up(s, last, pos):
             if last is not None and pos - 2 <= last.last_sentence < pos and s.number >= 0:
                 complete(last, s, pos)
             continue
-        scored = [(group_model.probability(group_features(sentences, c, counts)), c)
-                  for c in group_candidates(sentences, pos)]
         chosen = _choose_groups(_unit_that_left_first(s, scored))
         if len(chosen) > 1 and not _each_its_own(s, [c.mention for _, c in chosen]):
             chosen = _coordinated(s, chosen)

@@ -50,7 +50,7 @@ PEOPLE_WORDS = frozenset({"عناصر", "عنصر", "عنصرا", "عنصران"
                           "عشرات", "المئات", "مئات"})
 SUCCESS = frozenset({"تمكن", "تمكنوا", "تمكنت", "وتمكن", "وتمكنوا", "نجح", "نجحوا", "ونجح",
                      "استطاع", "استطاعوا", "نجاح", "بنجاح"})
-RELATIVES = frozenset({"الذين", "الذي", "اللذين", "التي", "ممن", "من"})
+RELATIVES = frozenset({"الذين", "الذي", "اللذين", "التي", "ممن"})
 AFTER_WORDS = frozenset({"بعد", "عقب", "اثر", "إثر", "منذ", "قبل"})
 PAST_WORDS = frozenset({"سابقا", "سبق", "منذ", "اعوام", "سنوات", "عام", "العام"})
 FUTURE = frozenset({"سوف", "سيتم", "ستتم", "يمكن", "يمكنهم", "قد يكون", "ربما", "لعل"})
@@ -233,7 +233,9 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
         f["group_linked_in_clause"] = 1.0
     if any(w in RELATIVES for w in before[-2:]):
         f["relative_clause"] = 1.0  # "الذين انشقوا": who they are, not what happened
-    if any(w in SUCCESS for w in before):
+    clause = s.words_between(max(0, trigger.start - 80), trigger.start)[-8:]
+    if any(w in SUCCESS for w in clause) and s.same_clause(max(0, trigger.start - 60),
+                                                           trigger.start):
         f["managed_to"] = 1.0  # "تمكن 6 جنود من الانشقاق": the act succeeded
     if any(w in AFTER_WORDS for w in before[-2:]):
         f["after_the_act"] = 1.0  # "بعد انشقاقه": what came of it
@@ -328,7 +330,7 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
         f["context"] = 1.0
         f["context_title"] = float(home.is_title)
         f[f"context_spec={_specificity(g)}"] = 1.0
-        f["context_own_groups"] = float(bool(s.groups))
+        f["context_own_groups"] = float(any(not _in_destination(s, o) for o in s.groups))
     before = home.words_before(g.start, 2)
     rel1 = relation_of(before[-1]) if before else "start"
     rel2 = relation_of(before[-2]) if len(before) > 1 else "start"
