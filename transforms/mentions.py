@@ -127,7 +127,10 @@ def _local_counts(text: str) -> list[Count]:
     for match in LOCAL_COUNT.finditer(folded):
         raw = match.group("num")
         raw = raw[2:] if raw.startswith("ال") and raw[2:3].isdigit() else raw
-        value = int(re.sub(r"[.,]\d+$", "", raw)) if raw[0].isdigit() else _words_value(raw)
+        digits = re.sub(r"[.,]\d+$", "", raw)
+        if raw[0].isdigit() and len(digits) > 9:
+            continue  # an id or a phone number, not a count of people
+        value = int(digits) if raw[0].isdigit() else _words_value(raw)
         if value is None or UNIT_BEFORE.search(folded[max(0, match.start() - 12):match.start()]):
             continue
         qualifier = "exact"

@@ -173,11 +173,15 @@ def _word_entry(word: str, first: bool) -> tuple[int, str] | None:
     return None
 
 
+MAX_DIGITS = 9  # no count of people has more digits; longer runs are ids, phone numbers, noise
+
+
 def _digits_value(token: str) -> int | None:
-    """Integer value of a digit token, None for decimals."""
+    """Integer value of a digit token, None for decimals and implausibly long runs."""
     if DECIMAL.search(token):
         return None
-    return int(SEPARATOR.sub("", token))
+    digits = SEPARATOR.sub("", token)
+    return int(digits) if len(digits) <= MAX_DIGITS else None
 
 
 def _continue_words(toks: list[_Tok], norm: str, j: int, state: list) -> int:
