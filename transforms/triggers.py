@@ -21,6 +21,7 @@ from transforms.normalize import fold_word
 DATA = Path(__file__).parent / "data" / "triggers.yaml"
 PROCLITIC = r"(?:[وف])?(?:[بلك])?(?:ال|لل)?"
 WORD = re.compile(r"[\u0621-\u064a0-9A-Za-z]+")
+_CLAUSE_MARK = re.compile(r"[،,؛.:؟\n]")
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,16 @@ def _political(text: str, start: int, end: int) -> bool:
 def find_triggers(folded: str) -> tuple[Trigger, ...]:
     """Every trigger in a folded text, in order, each with its cancel reason (if any)."""
     t = tables()
-    found = []
+    found: list[Trigger] = []
     for match in t.pattern.finditer(folded):
         kind, text = t.kinds[match.lastgroup], match.group()
-        found.append(Trigger(match.start(), match.end(), kind, text,
-                             _cancel_reason(folded, match.start(), text, kind),
+        reason = _cancel_reason(folded, match.start(), text, kind)
+        before = found[-1] if found else None
+        if reason is None and before is not None and before.cancelled_by and \
+                text.startswith("و") and not _CLAUSE_MARK.search(folded, before.end,
+                                                                   match.start()):
+            reason = before.cancelled_by  # "نفى … انشقاق 50 عنصراً وانضمامهم": both denied
+        found.append(Trigger(match.start(), match.end(), kind, text, reason,
                              _political(folded, match.start(), match.end())))
     return tuple(found)
 
