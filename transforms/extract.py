@@ -57,6 +57,7 @@ GENERIC_MEMBERS = frozenset({"ميليشيا", "مليشيا", "ميليشيات
                              "حركه", "جماعه", "فصايل", "فصيل", "مجموعه", "مجموعات", "كتيبه",
                              "سريه"})
 LETTER = re.compile(r"[\w]")
+LETTERS = re.compile(r"[^\W\d_]")
 ROSTER = re.compile(r"(?<![\w])(?:وهم|هم|وهما|هما|ابرزهم|منهم)\s*:")
 POINTER_SUBJECT = re.compile(r"(?<![\w])[وف]?(?:العناصر|المنشقين|المنشقون|هولاء|الفارين|الفارون|"
                              r"العنصرين|العنصران|المجموعه|الهاربين|الهاربون)(?![\w])")
@@ -390,6 +391,8 @@ def keep(incident: Incident, text: str) -> bool:
         return False
     if incident.group is None and incident.count_value is None:
         return False
+    if incident.place is not None and len(LETTERS.findall(incident.place.name_ar)) < 2:
+        incident.place = None  # "7", "–": not the name of a place
     spans = [incident.group.surface if incident.group else None,
              incident.place.name_ar if incident.place else None]
     return all(_whole_words(text, v) for v in spans)

@@ -22,6 +22,7 @@ DATA = Path(__file__).parent / "data" / "triggers.yaml"
 PROCLITIC = r"(?:[وف])?(?:[بلك])?(?:ال|لل)?"
 WORD = re.compile(r"[\u0621-\u064a0-9A-Za-z]+")
 _CLAUSE_MARK = re.compile(r"[،,؛.:؟\n]")
+ESCAPE_WINDOW = 3  # words after a trigger that may name the prison or camp fled
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,10 @@ def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) 
                                             for w in words[hit + 1:]):
                 continue  # "بعد محاولات عدة تمكنوا من الفرار": the attempt succeeded
             return reason
+    after = WORD.findall(text[trigger_start + len(trigger_text):trigger_start + len(trigger_text)
+                              + 60])[:ESCAPE_WINDOW]
+    if any(_strip_clitic(w) in _escape_places() or w in _escape_places() for w in after):
+        return "escape"  # "فرّوا من سجن الصناعة": a prison or camp escape, not a defection
     purpose = trigger_text.startswith(("لل", "وللا", "لا")) or (before and before[-1] in t.purpose)
     done = any(_strip_clitic(w) in t.purpose_exceptions for w in before[-8:])
     if kind in ("noun", "plural") and purpose and not done:
@@ -128,6 +133,13 @@ def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) 
     if kind == "plural":
         return "aggregate"
     return None
+
+
+@lru_cache(maxsize=1)
+def _escape_places() -> frozenset:
+    """Places one escapes from (prison, detention, camp), folded."""
+    return frozenset(fold_word(w) for w in
+                     yaml.safe_load(DATA.read_text(encoding="utf-8"))["escape_places"])
 
 
 def _political(text: str, start: int, end: int) -> bool:
