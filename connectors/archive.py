@@ -1,4 +1,4 @@
-"""Replay files for backfills: the JSON Lines input of DESIGN.md and WARC archives.
+"""Replay files for backfills: the JSON Lines input of docs/design.md and WARC archives.
 
 - JSONL (optionally ``.gz``): one object per line, ``{"doc_id", "url", "title", "published",
   "text", "html"}`` (extra fields, such as the gold ``events``, are ignored). A line that is

@@ -29,10 +29,16 @@ class BeamImportNoise(logging.Filter):
                     and "apache_beam" in (record.pathname or ""))
 
 
-def configure_logging(level: int = logging.WARNING) -> None:
-    """Set up the process's logging once (idempotent)."""
+def silence_beam_import_noise() -> None:
+    """Drop Beam's import-time apitools record (done when ``pipelines`` is imported)."""
     root = logging.getLogger()
     if not any(isinstance(f, BeamImportNoise) for f in root.filters):
         root.addFilter(BeamImportNoise())
+
+
+def configure_logging(level: int = logging.WARNING) -> None:
+    """Set up the process's logging once (idempotent)."""
+    silence_beam_import_noise()
+    root = logging.getLogger()
     logging.basicConfig(level=level, format=FORMAT, stream=sys.stderr)
     install_log_redaction(root)

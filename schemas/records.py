@@ -2,7 +2,7 @@
 
 Every record is a dataclass with ``to_dict()`` (the JSON shape indexed in Elasticsearch and
 printed by ``defwatch extract``) and ``from_dict()``. The event's field names are a contract
-with outside tools (see DESIGN.md): change them only with a new index version.
+with outside tools (see docs/design.md): change them only with a new index version.
 """
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ class EntryRef(_Record):
 
 @dataclass
 class Document(_Record):
-    """The input of extraction: the JSONL shape of DESIGN.md plus the outlet."""
+    """The input of extraction: the JSONL shape of docs/design.md plus the outlet."""
     doc_id: str
     url: str | None = None
     title: str | None = None

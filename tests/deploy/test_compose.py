@@ -31,5 +31,5 @@ def test_the_pipeline_runs_after_setup_from_the_projects_dockerfile():
     assert services["pipeline"]["image"] == services["setup"]["image"]
     assert services["pipeline"]["depends_on"]["setup"]["condition"] == \
         "service_completed_successfully"
-    assert "defwatch run --feeds" in services["pipeline"]["command"][0]
-    assert "defwatch setup --kibana-url" in services["setup"]["command"][0]
+    assert services["pipeline"]["command"][:2] == ["run", "--feeds"]
+    assert services["setup"]["command"][:2] == ["setup", "--kibana-url"]
