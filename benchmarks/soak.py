@@ -85,7 +85,7 @@ def _cursor_sizes(client, prefix: str) -> list[int]:
 
 
 def soak(es_url: str, minutes: float, outlets: int, publish_interval: float,
-         sample_every: float, poll_interval: int = 5) -> dict:
+         sample_every: float, poll_interval: int = 5, log: str | None = None) -> dict:
     """Run the soak and return its measurements (see the module docstring)."""
     client = Elasticsearch(es_url, request_timeout=60)
     prefix = f"soak-{uuid.uuid4().hex[:8]}"
@@ -120,6 +120,8 @@ def soak(es_url: str, minutes: float, outlets: int, publish_interval: float,
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
         stderr = proc.stderr.read()
+        if log:
+            Path(log).write_text(stderr, encoding="utf-8")
         articles = _count(client, f"{prefix}-articles")
         deadline = time.monotonic() + 60
         while articles < published and time.monotonic() < deadline:
@@ -156,10 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=float, default=5.0, help="seconds between RSS samples")
     parser.add_argument("--poll-interval", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--log", help="write the run's whole stderr to this file")
     args = parser.parse_args(argv)
     es_url = os.environ.get("DEFWATCH_ES_URL", "http://127.0.0.1:9200")
     result = soak(es_url, args.minutes, args.outlets, args.publish_interval, args.sample,
-                  args.poll_interval)
+                  args.poll_interval, args.log)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
