@@ -27,6 +27,7 @@ from pipelines.options import DefwatchOptions, unknown_options, unknown_options_
 
 LOG = logging.getLogger("defwatch.run")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+JOB_STREAM_TIMEOUT = 10 * 365 * 86400  # seconds: longer than any run (see runner_args)
 CANCEL_GRACE = 8.0  # seconds a cancelled job gets to stop before the command returns
 QUIET_CHECKS = 3  # idle checks in a row (0.5 s apart) that make a stopping run drained
 
@@ -85,6 +86,10 @@ def runner_args(beam_args: list[str]) -> list[str]:
     portable = runner.lower().replace("runner", "") in ("prism", "flink", "portable", "spark")
     if portable and not _has_flag(args, "--environment_type"):
         args.append("--environment_type=LOOPBACK")
+    if portable and not _has_flag(args, "--job_server_timeout"):
+        # Beam's PortableRunner uses this as the gRPC deadline of the job's state and message
+        # streams: with Beam's default (300 s) every run "FAILED" after five minutes.
+        args.append(f"--job_server_timeout={JOB_STREAM_TIMEOUT}")
     if not _has_flag(args, "--streaming"):
         args.append("--streaming")
     return args

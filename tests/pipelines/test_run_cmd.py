@@ -28,6 +28,16 @@ def test_prism_is_the_default_runner_when_its_binary_is_there(fake_prism):
     assert "--experiments=disable_prism_server_singleton" in args
 
 
+def test_portable_runs_outlive_beams_five_minute_job_stream_deadline(fake_prism):
+    # Beam's default --job_server_timeout (300 s) is the deadline of the job's state stream:
+    # the soak saw every Prism run reported FAILED (and cancelled) at 5:00.
+    timeout = run_cmd._flag_value(run_cmd.runner_args([]), "--job_server_timeout")
+    assert int(timeout) >= 365 * 86400
+    kept = run_cmd.runner_args(["--job_server_timeout=900"])
+    assert [a for a in kept if a.startswith("--job_server_timeout")] == ["--job_server_timeout=900"]
+    assert "--job_server_timeout" not in " ".join(run_cmd.runner_args(["--runner=DirectRunner"]))
+
+
 def test_an_explicit_runner_is_kept(fake_prism):
     args = run_cmd.runner_args(["--runner=FlinkRunner", "--flink_master=[local]"])
     assert "--runner=FlinkRunner" in args and not any("prism" in a for a in args)
