@@ -38,20 +38,21 @@ from schemas.index_setup import install  # noqa: E402
 from tests.support.news_site import NewsSite  # noqa: E402
 
 
-def tree_rss(pid: int) -> int:
-    """Bytes of resident memory of ``pid`` and all its descendants."""
+def tree_rss(pid: int) -> dict[str, int]:
+    """Bytes of resident memory of ``pid`` and its descendants, by process name."""
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
+        return {}
+    by_name: dict[str, int] = {}
     for proc in procs:
         try:
-            total += proc.memory_info().rss
+            name = "prism" if "prism" in proc.name() else "python"
+            by_name[name] = by_name.get(name, 0) + proc.memory_info().rss
         except psutil.NoSuchProcess:
             pass
-    return total
+    return by_name
 
 
 def slope_mb_per_min(samples: list[tuple[float, int]]) -> float:
@@ -85,7 +86,8 @@ def _cursor_sizes(client, prefix: str) -> list[int]:
 
 
 def soak(es_url: str, minutes: float, outlets: int, publish_interval: float,
-         sample_every: float, poll_interval: int = 5, log: str | None = None) -> dict:
+         sample_every: float, poll_interval: int = 5, log: str | None = None,
+         tick_interval: float = 1.0) -> dict:
     """Run the soak and return its measurements (see the module docstring)."""
     client = Elasticsearch(es_url, request_timeout=60)
     prefix = f"soak-{uuid.uuid4().hex[:8]}"
@@ -100,16 +102,20 @@ def soak(es_url: str, minutes: float, outlets: int, publish_interval: float,
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli", "run", "--feeds", str(feeds), "--es-url",
              es_url, "--index-prefix", prefix, "--duration", str(duration), "--no-setup",
-             "--poll-interval", str(poll_interval), "--tick-interval", "1",
+             "--poll-interval", str(poll_interval), "--tick-interval", str(tick_interval),
              "--status-interval", "0", *site.allow_hosts()],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             start_new_session=True)
         started = time.monotonic()
         samples: list[tuple[float, int]] = []
+        parts: dict[str, list[tuple[float, int]]] = {}
         try:
             quiet = max(duration * 0.6, duration - 20)  # then the last reports get polled
             while proc.poll() is None and time.monotonic() - started < duration:
-                samples.append((time.monotonic() - started, tree_rss(proc.pid)))
+                now, rss = time.monotonic() - started, tree_rss(proc.pid)
+                samples.append((now, sum(rss.values())))
+                for name, value in rss.items():
+                    parts.setdefault(name, []).append((now, value))
                 if time.monotonic() - started >= quiet:
                     site.stop_publishing()
                 time.sleep(sample_every)
@@ -130,6 +136,7 @@ def soak(es_url: str, minutes: float, outlets: int, publish_interval: float,
         steady = samples[len(samples) // 3:]
         result = {
             "minutes": minutes, "outlets": outlets, "publish_interval_s": publish_interval,
+            "tick_interval_s": tick_interval,
             "exit_code": code, "reports_published": published,
             "articles": articles, "missing_articles": len(site.article_ids()) - articles,
             "incidents": len({r.incident for r in site.reports}),
@@ -141,6 +148,10 @@ def soak(es_url: str, minutes: float, outlets: int, publish_interval: float,
             "rss_mb_end": round(samples[-1][1] / 1e6, 1) if samples else None,
             "rss_mb_peak": round(max(b for _, b in samples) / 1e6, 1) if samples else None,
             "rss_slope_mb_per_min": round(slope_mb_per_min(steady), 2),
+            "rss_slope_by_process": {name: round(slope_mb_per_min(values[len(values) // 3:]), 2)
+                                     for name, values in parts.items()},
+            "rss_mb_end_by_process": {name: round(values[-1][1] / 1e6, 1)
+                                      for name, values in parts.items()},
             "samples": len(samples), "stderr_tail": stderr.strip().splitlines()[-5:],
         }
     for index in client.indices.get(index=f"{prefix}-*", expand_wildcards="all"):
@@ -159,10 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll-interval", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--log", help="write the run's whole stderr to this file")
+    parser.add_argument("--tick-interval", type=float, default=1.0)
     args = parser.parse_args(argv)
     es_url = os.environ.get("DEFWATCH_ES_URL", "http://127.0.0.1:9200")
     result = soak(es_url, args.minutes, args.outlets, args.publish_interval, args.sample,
-                  args.poll_interval, args.log)
+                  args.poll_interval, args.log, args.tick_interval)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
