@@ -87,13 +87,14 @@ def _cursor_sizes(client, prefix: str) -> list[int]:
 
 def soak(es_url: str, minutes: float, outlets: int, publish_interval: float,
          sample_every: float, poll_interval: int = 5, log: str | None = None,
-         tick_interval: float = 1.0) -> dict:
+         tick_interval: float = 1.0, copy_every: int = 0) -> dict:
     """Run the soak and return its measurements (see the module docstring)."""
     client = Elasticsearch(es_url, request_timeout=60)
     prefix = f"soak-{uuid.uuid4().hex[:8]}"
     install(client, prefix=prefix)
     duration = minutes * 60
-    with NewsSite(outlets=outlets, first_host=40, keep_items=30) as site, \
+    with NewsSite(outlets=outlets, first_host=40, keep_items=30,
+                  copy_every=copy_every) as site, \
             tempfile.TemporaryDirectory() as tmp:
         feeds = Path(tmp) / "feeds.yaml"
         feeds.write_text(site.feeds_yaml(), encoding="utf-8")
@@ -171,10 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--log", help="write the run's whole stderr to this file")
     parser.add_argument("--tick-interval", type=float, default=1.0)
+    parser.add_argument("--copy-every", type=int, default=0,
+                        help="every Nth report is another outlet's copy of the previous "
+                             "incident (0: none; copies a second apart may stay unlinked)")
     args = parser.parse_args(argv)
     es_url = os.environ.get("DEFWATCH_ES_URL", "http://127.0.0.1:9200")
     result = soak(es_url, args.minutes, args.outlets, args.publish_interval, args.sample,
-                  args.poll_interval, args.log, args.tick_interval)
+                  args.poll_interval, args.log, args.tick_interval, args.copy_every)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
