@@ -167,7 +167,14 @@ def run_until_stopped(pipeline, opts) -> int:
         outcome: list = []
         waiter = threading.Thread(target=lambda: outcome.append(_wait(result)), daemon=True)
         waiter.start()
-        _watch(result, waiter, opts, started, stop_at)
+        try:
+            _watch(result, waiter, opts, started, stop_at)
+        except KeyboardInterrupt:  # a second SIGINT/SIGTERM: stop at once, no drain
+            print("defwatch run: second signal: cancelling the job now", file=sys.stderr,
+                  flush=True)
+            _cancel(result)
+            waiter.join(CANCEL_GRACE)
+            outcome.append("CANCELLED (second signal: in-flight work not drained)")
         reporter.stop()
         print(reporter.line(), file=sys.stderr, flush=True)
     finally:
@@ -175,6 +182,8 @@ def run_until_stopped(pipeline, opts) -> int:
         feed_scheduler.release_all()
     state = outcome[0] if outcome else "CANCELLED (did not stop in time)"
     print(f"defwatch run: pipeline {state}", file=sys.stderr, flush=True)
+    if state.startswith("CANCELLED (second signal"):
+        return 130
     return 0 if state in ("DONE", "CANCELLED", "STOPPED") or stop_at() else 1
 
 

@@ -325,3 +325,38 @@ def _assert_one_event_per_incident(es_client, prefix: str) -> None:
     keys = [(e["actor"].get("id"), e["location"].get("name_ar")) for e in events]
     assert len(keys) == len(set(keys)), keys
 
+
+
+def test_a_second_signal_stops_at_once_without_a_traceback(tmp_path, es_url, es_client,
+                                                         es_prefix):
+    from contextlib import ExitStack
+    with ExitStack() as stack:
+        site = stack.enter_context(SampleSite(auto=False, outlet_hosts=True))
+        hostile = _hostile_sites(stack)
+        feeds = _write_feeds(tmp_path / "feeds.yaml", site, hostile, ("never",))
+        site.release(*FIRST)
+        proc = _defwatch(*_args(feeds, es_url, es_prefix, site, "--drain-seconds", "60",
+                                "--no-setup"))
+        try:
+            polled = threading.Event()
+            _when(lambda: hostile["never"].hits("/never.xml") >= 1, polled.set).join()
+            assert polled.is_set()
+            lines: list[str] = []
+            reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+            reader.start()
+            proc.send_signal(signal.SIGTERM)
+            draining = threading.Event()  # the first signal is handled: now the second one
+            _when(lambda: any("draining" in line for line in lines), draining.set,
+                  timeout=20).join()
+            signalled = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+            stopped_in = time.monotonic() - signalled
+            reader.join(10)
+            err = "".join(lines)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130, err[-2000:]
+        assert "second signal: cancelling the job now" in err
+        assert "Traceback" not in err and stopped_in < 15  # not the 60 s drain
