@@ -141,14 +141,14 @@ def main(argv: list[str]) -> int:
 
     options = PipelineOptions(runner_args(beam_args) + argv_of(known))
     opts = resolved(options)
-    if not opts.no_setup:
-        install_indices(es_target(options))
     pipeline = beam.Pipeline(options=options)
-    try:
+    try:  # before Elasticsearch: a bad feeds.yaml is named even when the cluster is down
         streaming.build_streaming_pipeline(pipeline, options)
     except (OSError, ValueError) as error:  # unreadable or invalid feeds.yaml
         print(f"defwatch run: {error}", file=sys.stderr)
         return 2
+    if not opts.no_setup:
+        install_indices(es_target(options))
     return run_until_stopped(pipeline, opts)
 
 
