@@ -16,9 +16,22 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 echo "== Prism runner (built once into .cache/bin)" >&2
 bash deploy/runners/build_prism.sh >/dev/null || echo "demo: Prism unavailable; the DirectRunner will be used" >&2
 
-echo "== local Elasticsearch" >&2
+echo "== local Elasticsearch (its first start downloads ~130 MB: a few minutes)" >&2
 if [ -z "${DEFWATCH_ES_URL:-}" ]; then
-  DEFWATCH_ES_URL=$(defwatch local-es start | tail -n 1)
+  # This checkout's node, else a new one on the first free port from 9200 (as deploy/test.sh).
+  first=${DEFWATCH_LOCAL_ES_PORT:-9200}
+  for port in $(seq "$first" $((first + 19))); do
+    if defwatch local-es status --port "$port" >/dev/null 2>&1; then
+      DEFWATCH_ES_URL=$(defwatch local-es status --port "$port" | tail -n 1); break
+    fi
+    if DEFWATCH_ES_URL=$(defwatch local-es start --port "$port" 2>"$work/es.err" | tail -n 1); then
+      sed 's/^/   /' "$work/es.err" >&2
+      break
+    fi
+    grep -q "is taken" "$work/es.err" || { cat "$work/es.err" >&2; exit 1; }  # a real failure
+    DEFWATCH_ES_URL=""
+  done
+  [ -n "$DEFWATCH_ES_URL" ] || { echo "demo: no free port for the local Elasticsearch" >&2; exit 1; }
 fi
 export DEFWATCH_ES_URL
 echo "   $DEFWATCH_ES_URL" >&2
@@ -73,5 +86,5 @@ Search them:
   defwatch brief --index-prefix $PREFIX --since 1y -o brief.html   # one offline page: map, timeline, tables
   Kibana: point it at $DEFWATCH_ES_URL, run 'defwatch setup --kibana-url http://KIBANA:5601'
           and open Discover on the '$PREFIX-events' data view (or deploy/docker-compose.yml).
-The local Elasticsearch keeps running; stop it with: defwatch local-es stop
+The local Elasticsearch keeps running; stop it with: defwatch local-es stop --port ${DEFWATCH_ES_URL##*:}
 EOT
