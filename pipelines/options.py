@@ -26,7 +26,7 @@ DEFAULTS = {
     "drain_seconds": 30.0,  # SIGINT/SIGTERM: time for in-flight work to finish
     "drain_margin": 20.0,  # seconds of drain on top of a non-zero article decision delay
     "max_new_per_poll": 50,
-    "poll_workers": 16,
+    "poll_workers": None,  # one per feed, at least 16, at most 64
     "host_delay": 1.0,
     "backoff_max": 900.0,
     "alert_max_per_minute": 10,
@@ -89,7 +89,8 @@ class DefwatchOptions(PipelineOptions):
                                  "rest come on the next poll (default 50)")
         parser.add_argument("--poll-workers", "--poll_workers", dest="poll_workers", type=int,
                             default=DEFAULTS["poll_workers"],
-                            help="feeds polled (with their pages) at once (default 16)")
+                            help="feeds polled (with their pages) at once (default: one per "
+                                 "feed, at least 16, at most 64)")
         parser.add_argument("--host-delay", "--host_delay", dest="host_delay", type=float,
                             default=DEFAULTS["host_delay"],
                             help="politeness: seconds between two requests to one host "

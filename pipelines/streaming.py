@@ -150,10 +150,15 @@ def fetch_settings(opts) -> FetchSettings:
     return settings
 
 
-def schedule_settings(opts) -> ScheduleSettings:
-    """How the run polls its feeds (see ``connectors.feed_scheduler``)."""
+def schedule_settings(opts, feeds: int) -> ScheduleSettings:
+    """How the run polls its ``feeds`` feeds (see ``connectors.feed_scheduler``).
+
+    One worker per feed by default (at least 16, at most 64), so feeds that hang until
+    their deadline do not keep the others waiting for a free worker.
+    """
+    workers = opts.poll_workers or min(64, max(16, feeds))
     return ScheduleSettings(tick_interval=opts.tick_interval, poll_interval=opts.poll_interval,
-                            max_new_per_poll=opts.max_new_per_poll, workers=opts.poll_workers,
+                            max_new_per_poll=opts.max_new_per_poll, workers=workers,
                             backoff_max=opts.backoff_max)
 
 
@@ -183,7 +188,8 @@ def build_streaming_pipeline(p: beam.Pipeline, options: PipelineOptions,
                                                             settings=alert_settings(opts)))
         dead_letters.append(sweep[DEAD_LETTER])
     pages = ticks | "FetchNewPages" >> FetchNewPages(
-        feeds, fetch_settings(opts), cursors, schedule_settings(opts), stop_at=stop)
+        feeds, fetch_settings(opts), cursors, schedule_settings(opts, len(feeds)),
+        stop_at=stop)
     dead_letters.append(pages[DEAD_LETTER])
     articles = _main(pages.main | "CleanArticles" >> CleanArticles(), dead_letters)
     progress: list = []
