@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from transforms import lexicon
 from transforms.normalize import fold_word
 
 DATA = Path(__file__).parent / "data" / "actors.yaml"
@@ -66,7 +65,7 @@ class _Table:
 @lru_cache(maxsize=1)
 def table() -> _Table:
     """The actors table of ``data/actors.yaml``, compiled once."""
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = lexicon.data("actors")
     by_id, alias_to_id = {}, {}
     for item in data["actors"]:
         info = ActorInfo(item["id"], item["name_ar"], item.get("name_en"), item.get("parent"),

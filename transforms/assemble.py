@@ -50,6 +50,7 @@ class Incident:
     last_sentence: int = 0
     score: float = 0.0
     another: bool = False  # the sentence says these are other defectors than those told before
+    anchor: int | None = None  # offset of the act's trigger in the document text
 
     @property
     def count_value(self) -> int | None:
@@ -118,9 +119,12 @@ def _groups_compatible(a: Incident, b: Incident) -> bool:
     return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
+COARSE = ("governorate", "rif", "area", "district")
+
+
 def _details(i: Incident) -> tuple[bool, bool]:
-    """(has a count, has a place of its own)."""
-    return i.count_value is not None, i.place_key is not None
+    """(has a count, has a place of its own finer than a countryside or governorate)."""
+    return i.count_value is not None, i.place_key is not None and i.place.kind not in COARSE
 
 
 def same_incident(a: Incident, b: Incident) -> bool:

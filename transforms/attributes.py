@@ -12,13 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
+from transforms import lexicon
 from transforms.normalize import fold_word
 
-DATA = Path(__file__).parent / "data" / "attributes.yaml"
 START = r"(?<![\w])(?:[وف])?(?:[بلك])?(?:ال)?"
 
 
@@ -39,7 +36,7 @@ def _compile(entries, start: str = START) -> re.Pattern:
 @lru_cache(maxsize=1)
 def tables() -> _Tables:
     """The word lists of ``data/attributes.yaml``, compiled once."""
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = lexicon.data("attributes")
     commander = data["commander"]
     not_after = "|".join(commander["not_after"])
     commander_re = re.compile(

@@ -9,18 +9,15 @@ incident happened); anything else is kept as free text (“قراهم”، “ع
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import yaml
 
 from schemas.records import Destination
 from transforms import actors as actor_table
+from transforms import lexicon
 from transforms.actors import ActorInfo
 from transforms.mentions import find_places
 from transforms.normalize import fold_word
 
-_DATA = yaml.safe_load((Path(__file__).parent / "data" / "destinations.yaml").read_text(
-    encoding="utf-8"))
+_DATA = lexicon.data("destinations")
 GENERIC_SIDES = {" ".join(fold_word(w) for w in k.split()): (k, v)
                  for k, v in _DATA["generic_sides"].items()}
 NATIONALITIES = {fold_word(k): v for k, v in _DATA["nationalities"].items()}

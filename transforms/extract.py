@@ -201,7 +201,8 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
         commander=attributes.includes_commander(s.folded),
         reasons=attributes.reasons(s.folded), consequences=attributes.consequences(s.folded),
         evidence=[s.whole] if s.number >= 0 else [], last_sentence=pos, score=score,
-        another=bool(ANOTHER.search(s.folded)))
+        another=bool(ANOTHER.search(s.folded)),
+        anchor=s.doc_offset(trigger.start) if trigger is not None and s.number >= 0 else None)
     if incident.destination is not None and group is not None and \
             incident.destination.id and group.actor is not None and \
             incident.destination.id == group.actor.id:
@@ -469,11 +470,11 @@ def to_event(doc: Document, incident: Incident) -> DefectionEvent:
     destination = incident.destination if incident.destination and \
         incident.destination.id != "unknown" else None
     date = incident_date(doc.text or "", [(s.start, s.end) for s in incident.evidence],
-                         doc.published)
+                         doc.published, incident.anchor)
     evidence = [Evidence(doc_id=doc.doc_id, text=s.text, start=s.start, end=s.end, url=doc.url)
                 for s in incident.evidence if s.paragraph >= 0]
     first = incident.evidence[0].start if incident.evidence else 0
-    seen = doc.published or utc_now_iso()
+    seen = utc_now_iso()  # ingestion time (DESIGN): the incident's own date is `date`
     event_id = stable_id(doc.doc_id, actor.id, location.place_id or location.name_ar, count,
                          first)
     return DefectionEvent(

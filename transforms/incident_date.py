@@ -28,19 +28,16 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from schemas.records import DateRange
+from transforms import lexicon
 from transforms.normalize import normalize
 from transforms.sentences import Span, split_sentences
 from transforms.timeexpr import TimeMention, find_time_expressions
 
 __all__ = ["incident_date", "parse_published"]
 
-_DATA = yaml.safe_load((Path(__file__).parent / "data" / "incident_date.yaml").read_text(
-    encoding="utf-8"))
+_DATA = lexicon.data("incident_date")
 EVENT_PRECISIONS = frozenset({"day", "week", "month", "year", "unknown"})
 PRECISION_OF = {"season": "month"}
 NEIGHBOUR_KINDS = frozenset(_DATA["neighbour_kinds"])

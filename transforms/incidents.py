@@ -112,9 +112,10 @@ def _bucket(value: int, edges=(0, 2, 5, 10, 20)) -> str:
     return f">{edges[-1]}"
 
 
-def _person_counts(sentence: Sentence) -> list:
-    """Counts that give a number (value) of people-like nouns."""
-    return [c for c in sentence.counts if c.count.value is not None]
+def _person_counts(sentence: Sentence, anchor: int = 0) -> list:
+    """Counts of people in the sentence (not years, unit numbers, cars or days)."""
+    from transforms.slots import person_counts  # the count rules live with the slot choice
+    return [c for _, c in person_counts(sentence, anchor) if c.count.value is not None]
 
 
 # ----------------------------------------------------------------------------- sentence
@@ -156,7 +157,7 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
         f["future_or_modal"] = 1.0
     f[f"number={trigger_number(trigger) or 'unknown'}"] = 1.0
     f.update(_act_templates(s, trigger))
-    counts = _person_counts(s)
+    counts = _person_counts(s, trigger.start)
     if counts:
         f["has_count"] = 1.0
         near = min(abs(c.start - trigger.start) for c in counts)
@@ -220,9 +221,10 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
     before = s.words_before(trigger.start, 4)
     after = s.words_after(trigger.end, 3)
     people = PEOPLE_WORDS
-    counts_before = [c for c in s.counts if 0 <= trigger.start - c.end <= 40
+    people_counts = _person_counts(s, trigger.start)
+    counts_before = [c for c in people_counts if 0 <= trigger.start - c.end <= 40
                      and s.same_clause(c.start, trigger.start)]
-    counts_after = [c for c in s.counts if 0 <= c.start - trigger.end <= 12]
+    counts_after = [c for c in people_counts if 0 <= c.start - trigger.end <= 12]
     if counts_before or any(w in people for w in before[-3:]):
         f["people_then_act"] = 1.0  # "انشق 12 عنصراً" / "12 عنصراً انشقوا"
     if counts_after or any(w in people for w in after[:2]):

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
-import yaml
-
+from transforms import lexicon
 from transforms.normalize import normalize, normalize_with_map, strip_prefixes
 
 __all__ = ["CountMention", "find_counts", "parse_number_words"]
 
-DATA_DIR = Path(__file__).parent / "data"
 
 UNIT, TEN, TEEN, TENS, HUNDRED, THOUSAND = "unit", "ten", "teen", "tens", "hundred", "thousand"
 TWO_WORDS = frozenset(normalize(w) for w in ("اثنين", "اثنان", "اثنتين", "اثنتان"))
@@ -59,8 +56,8 @@ class CountMention:
 
 
 def _load(name: str) -> dict:
-    """A YAML data file of this package."""
-    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    """A data file of ``transforms/data/`` (through the one loader)."""
+    return lexicon.data(name)
 
 
 def _norm_set(items) -> frozenset[str]:

@@ -17,16 +17,13 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
+from transforms import lexicon
 from transforms.normalize import normalize, normalize_with_map
 from transforms.numbers import DUAL_FORMS, parse_number_words
 
 __all__ = ["TimeMention", "find_time_expressions"]
 
-DATA_DIR = Path(__file__).parent / "data"
 DAY, WEEK, MONTH, SEASON, YEAR, UNKNOWN = "day", "week", "month", "season", "year", "unknown"
 EARLY, MID, LATE = "early", "mid", "late"
 CURRENT, PREVIOUS, NEXT = "current", "previous", "next"
@@ -49,8 +46,8 @@ class TimeMention:
 
 
 def _load(name: str) -> dict:
-    """A YAML data file of this package."""
-    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    """A data file of ``transforms/data/`` (through the one loader)."""
+    return lexicon.data(name)
 
 
 def _inverse(mapping: dict) -> dict[str, object]:

@@ -12,13 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
+from transforms import lexicon
 from transforms.normalize import fold_word
 
-DATA = Path(__file__).parent / "data" / "triggers.yaml"
 PROCLITIC = r"(?:[وف])?(?:[بلك])?(?:ال|لل)?"
 WORD = re.compile(r"[\u0621-\u064a0-9A-Za-z]+")
 _CLAUSE_MARK = re.compile(r"[،,؛.:؟\n]")
@@ -66,7 +63,7 @@ def _split_words(entries) -> tuple[frozenset, tuple[tuple[str, ...], ...]]:
 @lru_cache(maxsize=1)
 def tables() -> _Tables:
     """The trigger tables of ``data/triggers.yaml``, compiled once."""
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = lexicon.data("triggers")
     kinds = {f"t{i}": item["kind"] for i, item in enumerate(data["triggers"])}
     pattern = re.compile(rf"(?<![\w]){PROCLITIC}(?:" + "|".join(
         f"(?P<t{i}>{item['pattern']})" for i, item in enumerate(data["triggers"]))
@@ -138,8 +135,7 @@ def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) 
 @lru_cache(maxsize=1)
 def _escape_places() -> frozenset:
     """Places one escapes from (prison, detention, camp), folded."""
-    return frozenset(fold_word(w) for w in
-                     yaml.safe_load(DATA.read_text(encoding="utf-8"))["escape_places"])
+    return lexicon.words("triggers", "escape_places")
 
 
 def _political(text: str, start: int, end: int) -> bool:

@@ -1,4 +1,6 @@
 """Event extraction from whole reports (fixture texts written for these tests)."""
+import datetime as dt
+
 from schemas.records import Document
 from transforms.extract import extract_events
 
@@ -51,7 +53,10 @@ def test_evidence_offsets_point_into_the_text_and_ids_are_stable():
     for event in first:
         for evidence in event.evidence:
             assert RECAP[evidence.start:evidence.end] == evidence.text
-        assert event.sources[0].doc_id == "d1" and event.first_seen == "2024-03-10"
+        assert event.sources[0].doc_id == "d1" and event.sources[0].published == "2024-03-10"
+        # first_seen is when the pipeline saw the report (DESIGN), not its publication date
+        seen = dt.datetime.fromisoformat(event.first_seen.replace("Z", "+00:00"))
+        assert abs((dt.datetime.now(dt.timezone.utc) - seen).total_seconds()) < 3600
 
 
 def test_background_denials_and_failed_attempts_give_no_event():

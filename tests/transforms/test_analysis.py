@@ -1,0 +1,89 @@
+"""The analysed sentence, the slot choosers and the assembly of incidents (texts written for
+these tests)."""
+from schemas.records import Document
+from transforms import slots
+from transforms.analysis import analyse_document, analyse_span
+from transforms.assemble import Incident, same_incident
+from transforms.incidents import main_trigger, relation_of, subject_role
+from transforms.mentions import Count, PlaceRef
+from transforms.sentences import Span
+
+
+def sentence(text: str):
+    return analyse_span(Span(0, len(text), text), 0)
+
+
+def test_listed_actor_inside_a_unit_phrase_keeps_its_name_without_clitics():
+    s = sentence("انشق عناصر من ميليشيا الدفاع الوطني وبالفرقة الرابعة وللقوات الرديفة")
+    surfaces = [g.surface for g in s.groups]
+    assert surfaces[:2] == ["الدفاع الوطني", "الفرقة الرابعة"]
+    assert s.groups[0].actor.id == "ndf"
+
+
+def test_a_group_named_again_in_brackets_is_one_mention():
+    s = sentence("سلّم 40 مسلحاً أنفسهم لقوات سوريا الديمقراطية (قسد) في دير الزور")
+    assert [g.surface for g in s.groups] == ["قوات سوريا الديمقراطية"]
+
+
+def test_syrian_soldiers_imply_the_regime_forces():
+    s = sentence("انشق خمسة جنود سوريين ولجؤوا إلى تركيا")
+    assert [(g.actor.id, g.shape) for g in s.groups] == [("regime", "implied")]
+
+
+def test_a_sentence_with_two_acts_and_their_counts_is_cut_in_two():
+    doc = Document(doc_id="x", text="انشق 5 عناصر من الدفاع الوطني في الميادين، كما فرّ 3 "
+                                     "آخرون من الفرقة الرابعة في البوكمال.")
+    pieces = analyse_document(doc)
+    assert len(pieces) == 2 and pieces[0].whole == pieces[1].whole
+    assert [c.count.value for p in pieces for c in p.counts] == [5, 3]
+
+
+def test_relations_and_the_subject_of_the_act():
+    assert [relation_of(w) for w in ("عن", "صفوف", "عناصر", "الي", "التابعه", "مصادر")] == [
+        "from", "from", "member", "to", "parent", "reporter"]
+    s = sentence("انشقت كتيبة النصر عن لواء الفتح")
+    unit, force = s.groups
+    trigger = main_trigger(s)
+    assert subject_role(s, unit, trigger) == "after" and subject_role(s, force, trigger) is None
+    s = sentence("أعلنت كتيبة النصر العاملة في إدلب انشقاقها عن لواء الفتح")
+    assert subject_role(s, s.groups[0], main_trigger(s)) == "announcer"
+
+
+def test_count_of_people_not_of_cars_or_years():
+    s = sentence("في عام 2019 انشق 12 عنصراً ومعهم 3 سيارات عن الفرقة الرابعة")
+    assert slots.choose_count(s, main_trigger(s)).value == 12
+
+
+def test_one_officer_two_officers_and_a_commander_with_his_men():
+    s = sentence("انشق العقيد أحمد العلي عن قوات النظام")
+    assert slots.single_defector(s, False, main_trigger(s)) == 1
+    s = sentence("انشق ضابطان من الفرقة 17 أمس")
+    assert slots.single_defector(s, False, main_trigger(s)) == 2
+    s = sentence("انشق القيادي أبو خالد مع أحد مرافقيه عن الفصيل")
+    assert slots.single_defector(s, False, main_trigger(s)) == 2
+    s = sentence("انشقت الكتيبة الثالثة عن اللواء")
+    assert slots.single_defector(s, False, main_trigger(s)) is None
+
+
+def test_place_prefers_the_village_to_the_countryside_and_skips_the_dateline():
+    s = sentence("دير الزور - انشق 4 عناصر من الدفاع الوطني في قرية المسرب بريف دير الزور الغربي")
+    place, _, area = slots.choose_place(s, main_trigger(s))
+    assert place.name_ar == "المسرب" and area == "ريف دير الزور الغربي"
+    s = sentence("انشق عنصران من قسد قرب قرية جطل بريف الحسكة")
+    assert slots.choose_place(s, main_trigger(s))[0].name_ar == "جطل"  # a landmark, nothing finer
+
+
+def _incident(count=None, place=None, another=False):
+    return Incident(sentence=0, span=Span(0, 1, "x"), count=Count(count, "exact", 0, 1)
+                    if count else None, place=PlaceRef(place, 0, 1, "village") if place else None,
+                    another=another)
+
+
+def test_retellings_merge_and_other_incidents_stay_apart():
+    told = _incident(7, "البوكمال")
+    assert same_incident(told, _incident(7))  # the same figure
+    assert same_incident(told, _incident(None, "البوكمال"))  # the same place
+    assert same_incident(told, _incident())  # a retelling that names only the group
+    assert not same_incident(told, _incident(9))  # another figure
+    assert not same_incident(_incident(7), _incident(None, "الميادين"))  # no shared detail
+    assert not same_incident(told, _incident(7, another=True))  # "عناصر آخرون"

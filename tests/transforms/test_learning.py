@@ -1,0 +1,61 @@
+"""Gold folds, training examples and the shipped linear scorers."""
+import json
+
+from schemas.records import Document
+from transforms.analysis import analyse_document
+from transforms.learning.folds import HOLDOUT, N_FOLDS, assign_folds, split
+from transforms.learning.gold import link_events
+from transforms.learning.linear import LinearModel, load
+
+
+def _row(doc_id, *keys):
+    return {"doc_id": doc_id, "events": [{"event_key": k} for k in keys]}
+
+
+def test_reports_of_one_incident_share_a_fold_and_recaps_link_incidents():
+    rows = [_row("a", "k1"), _row("b", "k1"), _row("c", "k1", "k2"), _row("d", "k2"),
+            _row("e"), _row("f", "k9")]
+    folds = assign_folds(rows)
+    assert folds["a"] == folds["b"] == folds["c"] == folds["d"]
+    assert set(folds.values()) <= set(range(N_FOLDS))
+
+
+def test_folds_are_stable_when_reports_are_added():
+    rows = [_row(f"r{i}", f"k{i}") for i in range(200)]
+    before = assign_folds(rows)
+    after = assign_folds([*rows, _row("new", "k-new"), _row("other")])
+    assert all(after[k] == v for k, v in before.items())
+    dev, held = split(rows)
+    assert held and dev and len(dev) + len(held) == len(rows)
+    assert all(before[str(r["doc_id"])] == HOLDOUT for r in held)
+
+
+def test_linear_model_scores_and_round_trips(tmp_path):
+    model = LinearModel("demo", {"a": 2.0, "b": -1.0}, -0.5, 0.6, {"C": 1.0})
+    assert model.margin({"a": 1.0, "unknown": 5.0}) == 1.5
+    assert 0.81 < model.probability({"a": 1.0}) < 0.82
+    (tmp_path / "demo.json").write_text(model.to_json(), encoding="utf-8")
+    again = load("demo", str(tmp_path))
+    assert again.weights == model.weights and again.threshold == 0.6
+
+
+def test_shipped_scorers_are_linear_models_over_named_features():
+    for name in ("sentence", "group"):
+        model = load(name)
+        assert model.weights and 0 < model.threshold < 1
+        assert model.meta["examples"] > 1000 and model.meta["gold_digest"]
+        # structural features only: no word of a report is a feature name
+        assert all(len(k) < 60 for k in model.weights)
+
+
+def test_gold_events_are_tied_to_the_sentences_that_tell_them():
+    text = ("انشقاق عناصر من الفرقة 17\nأفادت مصادر بانشقاق 7 عناصر من الفرقة 17 في البوكمال. "
+            "وقال المصدر إن الطقس كان بارداً.")
+    row = {"doc_id": "x", "text": text, "events": [
+        {"group_ar": "الفرقة 17", "count": 7, "place_ar": "البوكمال",
+         "evidence": "أفادت مصادر بانشقاق 7 عناصر من الفرقة 17 في البوكمال."}]}
+    sentences = analyse_document(Document(doc_id="x", text=text))
+    linked = link_events(row, sentences, lambda a, b: bool(a and b and a in b or b in a))
+    told = sorted(sentences[i].text[:10] for i in linked)
+    assert told == ["أفادت مصاد", "انشقاق عنا"]  # the evidence and the headline that retells it
+    assert json.dumps(sorted(linked)) == "[0, 1]"

@@ -1,0 +1,51 @@
+"""Units recognised by the shape of their name (sentences written for these tests)."""
+import pytest
+
+from transforms.normalize import fold
+from transforms.units import find_units, head_noun
+
+
+def units(text: str) -> list[tuple[str, str]]:
+    folded, index = fold(text)
+    return [(folded[u.start:u.end], u.shape) for u in find_units(folded, text, index)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("انشق عناصر من الفرقة 17 في الرقة", [("الفرقه 17", "number")]),
+    ("انشق عناصر من الفرقة السابعة عشرة أمس", [("الفرقه السابعه عشره", "ordinal")]),
+    ("فرّ عنصران من الفرقة الـ18", [("الفرقه ال18", "number")]),
+    ("أعلن قائد مجلس الميادين العسكري انشقاقه", [("مجلس الميادين العسكري", "name")]),
+    ("انشقت كتيبة أسود الشرقية عن الفصيل", [("كتيبه اسود الشرقيه", "name")]),
+    ("انشق عناصر ميليشيا “الصقور الحمر” أمس", [("ميليشيا  الصقور الحمر", "quoted")]),
+    ("انشقت مجموعة المدعو “أبو خالد” عن الفصيل", [("مجموعه المدعو  ابو خالد", "quoted")]),
+    ("انشقت سرية الشهيد عمر العلي عن اللواء", [("سريه الشهيد عمر العلي", "person")]),
+])
+def test_unit_names_by_shape(text, expected):
+    assert units(text)[:1] == expected
+
+
+def test_a_name_ends_at_a_preposition_a_verb_or_a_new_unit():
+    found = units("انشقت كتيبة النصر في ريف حلب ولواء الفجر يعلن الاستنفار")
+    assert [name for name, _ in found] == ["كتيبه النصر", "لواء الفجر"]
+
+
+def test_common_nouns_after_a_head_are_no_unit():
+    assert units("وصلت قوات كبيرة إلى المنطقة ومجموعة من العناصر") == []
+
+
+def test_a_rank_before_a_name_is_not_a_brigade():
+    assert units("انشق اللواء عبد الله الأحمد عن الجيش") == []
+    assert units("انشق عناصر من اللواء 47") == [("اللواء 47", "number")]
+
+
+def test_a_quoted_word_is_no_unit():
+    assert units("انشقوا عن “جيش الصحراء” أمس") == [("جيش الصحراء", "name")]
+    assert units("قال إن العملية كانت “ناجحة” جداً") == []
+
+
+def test_head_nouns_with_clitics():
+    assert head_noun("الكتيبه") == ("كتيبه", 0)
+    assert head_noun("وكتيبه") == ("كتيبه", 1)
+    assert head_noun("بالفرقه") == ("فرقه", 1)
+    assert head_noun("وللواء") == ("لواء", 2)  # و + ل + لواء
+    assert head_noun("كتاب") is None
