@@ -52,6 +52,7 @@ from transforms.mentions import lookup, resolve_geo
 GROUP_MIN = 0.5  # a second group of one sentence must score at least this
 SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to override
 GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
+UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
 GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
 GENERIC_MEMBERS = frozenset({"ميليشيا", "مليشيا", "ميليشيات", "مليشيات", "قوات", "تنظيم",
                              "حركه", "جماعه", "فصايل", "فصيل", "مجموعه", "مجموعات", "كتيبه",
@@ -90,8 +91,16 @@ def _choose_groups(scored: list[tuple[float, GroupCandidate]]) -> list[tuple[flo
         keys.add(cand.mention.key)
         out.append((prob, cand))
     ids = [c.mention.actor.id for _, c in out if c.mention.actor is not None]
-    return [(p, c) for p, c in out if c.mention.actor is None
-            or not any(c.mention.actor.id in actor_table.ancestors(other) for other in ids)]
+    out = [(p, c) for p, c in out if c.mention.actor is None
+           or not any(c.mention.actor.id in actor_table.ancestors(other) for other in ids)]
+    if len(out) == 1 and out[0][1].mention.actor is not None:
+        force = out[0][1].mention.actor.id  # a listed unit of the chosen force, named with it
+        units = [(p, c) for p, c in scored if c.mention is not None and c.mention.actor is not None
+                 and c.origin == out[0][1].origin and p >= UNIT_MIN
+                 and force in actor_table.ancestors(c.mention.actor.id)]
+        if units:
+            return [max(units, key=lambda item: item[0])]
+    return out
 
 
 def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]]):
@@ -185,6 +194,7 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
     if trigger is not None:
         anchor_group = group if several else None
         count = slots.choose_count(s, trigger, anchor_group, participle)
+        count = slots.with_their_leader(s, count)
     single = None if count is not None else slots.single_defector(
         s, slots.names_a_body(s), trigger)
     own = [group] if group is not None and cand.origin == pos else []

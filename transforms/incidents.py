@@ -328,6 +328,10 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
     home = sentences[cand.origin]
     f[f"spec={_specificity(g)}"] = 1.0
     f[f"shape={g.shape}"] = 1.0
+    if g.head:
+        f[f"head={g.head}"] = 1.0
+    if g.actor is not None:
+        f[f"side={actor_table.side_of(g.actor.id) or 'none'}"] = 1.0
     if cand.origin != cand.sentence:
         f["context"] = 1.0
         f["context_title"] = float(home.is_title)

@@ -223,7 +223,7 @@ GOV_MENTION = re.compile(
     + "|".join(sorted({g[2:] if g.startswith("ال") else g for g in GOV_CANON}, key=len,
                       reverse=True)) + r")(?![\w])")
 HEADS = (r"قريه|بلده|بلدات|مدينه|ناحيه|حي|حيي|بادي[هة]|مخيم|معبر|مطار|حقل|مجلس|حاجز|"
-         r"وادي|جبل|سهل|ضاحيه|مزرعه|مزارع")
+         r"وادي|جبل|سهل|ضاحيه|مزرعه|مزارع|جبهه|جبهات|محور|محاور|قاعده|ثكنه")
 STOP = (r"(?:في|من|الي|عن|علي|مع|بعد|قبل|التي|الذي|الواقع\S*|التابع\S*|الخاضع\S*|شرق\S*|غرب\S*|"
         r"شمال\S*|جنوب\S*|وذلك|حيث|بين|عبر|باتجاه|نحو|ضد|وسط|قرب|بالقرب|بسبب|خلال|منذ|"
         r"الشرقي|الغربي|الشمالي|الجنوبي|الكبري|ال?[0-9]+|يوم|امس|اليوم|مساء|صباح|فجر|"
@@ -295,7 +295,8 @@ def find_places(text: str) -> list[PlaceRef]:
         head = match.group(1)
         kind = {"قريه": "village", "بلده": "town", "مدينه": "city", "ناحيه": "subdistrict",
                 "حي": "neighbourhood"}.get(head, "area")
-        if head.startswith("بادي") or head in ("وادي", "جبل", "سهل"):
+        if head.startswith("بادي") or head in ("وادي", "جبل", "سهل", "جبهه", "جبهات", "محور",
+                                                 "محاور", "قاعده", "ثكنه"):
             add(match.start(1), match.end(2), "area")
         else:
             add(match.start(2), match.end(2), kind)

@@ -127,6 +127,20 @@ def _unit_is_subject(s: Sentence, trigger: Trigger) -> bool:
     return any(subject_role(s, g, trigger) for g in s.groups)
 
 
+def with_their_leader(s: Sentence, count: Count | None) -> Count | None:
+    """"لجأ قائد عسكري مع 6 عناصر": the commander and his men, one more than the figure."""
+    if count is None or count.value is None:
+        return count
+    start = s.to_folded(count.start)
+    before = s.words_before(start, 4)
+    if not before or before[-1] not in ("مع", "برفقه", "ومعه"):
+        return count
+    if not any(w in _words("single_titles") for w in before[:-1]):
+        return count
+    return Count(count.value + 1, count.qualifier, count.start, count.end, count.noun,
+                 count.low, count.high)
+
+
 def _person_near(s: Sentence, trigger: Trigger | None) -> bool:
     """True when a person (a rank, a title, "المدعو", a soldier) is named near the trigger."""
     if trigger is None:
