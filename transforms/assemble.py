@@ -19,9 +19,8 @@ from transforms.analysis import GroupMention
 from transforms.mentions import Count, PlaceRef, TimeRef
 from transforms.normalize import fold_word
 from transforms.sentences import Span
+from transforms.slots import KIND_RANK
 
-KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistrict": 4,
-             "area": 3, "district": 3, None: 3, "rif": 2, "governorate": 1}
 REASON_ORDER = ["frontline_deployment", "mistreatment", "unpaid_or_low_pay",
                 "security_situation", "conscription", "coordination_with_other_side"]
 CONSEQUENCE_ORDER = ["raids", "arrests_of_relatives"]

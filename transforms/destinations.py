@@ -135,7 +135,7 @@ def _without_post(phrase: str) -> str:
     while words and (words[0] in POSTS or (words[0][:1] == "ل" and words[0][1:] in POSTS)):
         words.pop(0)
     if words and words[0].startswith("لل"):
-        words[0] = words[0][1:]
+        words[0] = "ال" + words[0][2:]  # "للشرطة" → "الشرطة"
     elif words and words[0].startswith("ل") and len(words[0]) > 3:
         words[0] = words[0][1:]
     return " ".join(words)
