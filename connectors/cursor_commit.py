@@ -15,10 +15,15 @@ still in flight. So::
 The progress outputs pass through ``Drop`` (no elements, only their watermark), so the commit
 step's input watermark is the minimum over all of them. Per feed, refs wait in a bag; an
 event-time timer at the millisecond after the oldest ref's timestamp fires when the watermark passes it, and
-every ref older than the firing time is committed in one ``CursorStore.commit`` (held and retried while
-Elasticsearch is away). A SIGKILL before that loses nothing: the entries are not in the
-cursor, so the restarted pipeline hands them out again, and the writes are idempotent
-(stable ids, event merge, alert claims).
+every ref older than the firing time is committed in one ``CursorStore.commit`` (held and
+retried while Elasticsearch is away). A SIGKILL before that loses nothing: the entries are
+not in the cursor, so the restarted pipeline hands them out again, and the writes are
+idempotent (stable ids, event merge, alert claims).
+
+One caveat is ``hold_seconds``: a step that keeps elements in state under an event-time timer
+set in the future (``--article-decision-delay`` > 0 holds each article until the watermark
+passes its time + the delay) lets the watermark run ahead of what it holds, then emits it
+with the timer's timestamp. The commit waits that much longer, so it never overtakes it.
 """
 from __future__ import annotations
 
@@ -48,12 +53,13 @@ NAMESPACE = "feeds"
 class _CommitOnWatermark(beam.DoFn):
     """Keyed by feed id: commit refs once the watermark has passed them."""
 
-    REFS = BagStateSpec("refs", PickleCoder())  # (timestamp micros, EntryRef)
+    REFS = BagStateSpec("refs", PickleCoder())  # (due: timestamp + hold, micros; EntryRef)
     ARMED = ReadModifyWriteStateSpec("armed", PickleCoder())  # micros the timer is set to
     COMMIT = TimerSpec("commit", TimeDomain.WATERMARK)
 
-    def __init__(self, store_factory: Callable[[], CursorStore]):
+    def __init__(self, store_factory: Callable[[], CursorStore], hold_micros: int):
         self._store_factory = store_factory
+        self._hold = hold_micros
         self._store = None
         self._committed = beam.metrics.Metrics.counter(NAMESPACE, "cursor/committed")
 
@@ -69,11 +75,12 @@ class _CommitOnWatermark(beam.DoFn):
                 refs=beam.DoFn.StateParam(REFS), armed=beam.DoFn.StateParam(ARMED),
                 commit=beam.DoFn.TimerParam(COMMIT)):
         _, ref = element
-        refs.add((timestamp.micros, ref))
+        due = timestamp.micros + self._hold  # derived elements may carry a later timestamp
+        refs.add((due, ref))
         at = armed.read()
-        if at is None or timestamp.micros < at:
-            armed.write(timestamp.micros)
-            commit.set(_just_after(timestamp.micros))
+        if at is None or due < at:
+            armed.write(due)
+            commit.set(_just_after(due))
 
     @on_timer(COMMIT)
     def commit_done(self, key=beam.DoFn.KeyParam, fired=beam.DoFn.TimestampParam,
@@ -113,15 +120,22 @@ class CommitCursors(beam.PTransform):
     """``(feed_id, EntryRef)`` → committed to the feed's cursor once ``progress`` passed it.
 
     ``progress`` lists the PCollections whose watermark says an entry is done (see module
-    doc). Returns nothing useful (an empty PCollection).
+    doc). ``hold_seconds``: how much later than its entry an element derived from it may be
+    stamped upstream of ``progress`` — a step that buffers elements under an event-time timer
+    (the article decision delay) re-emits them at the timer's time, and the watermark may
+    pass the entry's own timestamp before that. Returns an empty PCollection.
     """
 
-    def __init__(self, store_factory: Callable[[], CursorStore], progress: list[Any]):
+    def __init__(self, store_factory: Callable[[], CursorStore], progress: list[Any],
+                 hold_seconds: float = 0.0):
         super().__init__()
         if not progress:
             raise ValueError("CommitCursors needs the outputs that mark entries as processed")
+        if hold_seconds < 0:
+            raise ValueError(f"hold_seconds must be >= 0, got {hold_seconds}")
         self._store_factory = store_factory
         self._progress = list(progress)
+        self._hold = round(hold_seconds * 1_000_000)
 
     def expand(self, refs):
         watermarks = [
@@ -131,4 +145,5 @@ class CommitCursors(beam.PTransform):
         keyed = refs | "Refs" >> beam.Map(_same).with_output_types(tuple[str, Any])
         return ((keyed, *watermarks)
                 | "RefsAndProgress" >> beam.Flatten()
-                | "CommitOnWatermark" >> beam.ParDo(_CommitOnWatermark(self._store_factory)))
+                | "CommitOnWatermark" >> beam.ParDo(
+                    _CommitOnWatermark(self._store_factory, self._hold)))

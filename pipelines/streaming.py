@@ -196,7 +196,8 @@ def build_streaming_pipeline(p: beam.Pipeline, options: PipelineOptions,
     written = build_article_steps(articles, options, dead_letters, streaming=True,
                                   progress=progress)
     progress.append(write_dead_letters(dead_letters, options))
-    _ = pages[ENTRIES] | "CommitCursors" >> CommitCursors(cursors, progress)
+    _ = pages[ENTRIES] | "CommitCursors" >> CommitCursors(
+        cursors, progress, hold_seconds=max(0, opts.article_decision_delay))
     return written
 
 

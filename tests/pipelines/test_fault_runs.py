@@ -215,17 +215,9 @@ def test_elasticsearch_outage_mid_run_loses_and_doubles_nothing(
         f"{counts['alert_requests']} alert requests, {counts['repeats']} repeated delivery ids")
 
 
-SIGKILL_LOSES_ENTRIES = pytest.mark.xfail(
-    strict=False,
-    reason="streaming (issue 11 item 6): entries whose articles were not written yet at a "
-           "SIGKILL are already in the feed cursor, so the restart never fetches them (main: "
-           "cursor saved at poll time; the streaming rework still lost 3 of 18 here)")
-
-
 @pytest.mark.es
 @pytest.mark.e2e
 @needs_runner
-@SIGKILL_LOSES_ENTRIES
 @pytest.mark.reliability(
     "The pipeline SIGKILLed (whole process group, Prism included) in the middle of a run, "
     "after 6 reports were polled and fetched and before their articles were written "
