@@ -31,6 +31,7 @@ DEFAULTS = {
     "backoff_max": 900.0,
     "alert_max_per_minute": 10,
     "alert_digest_seconds": 15.0,
+    "alert_lease_seconds": 120.0,
 }
 
 
@@ -66,6 +67,12 @@ class DefwatchOptions(PipelineOptions):
                             default=DEFAULTS["alert_digest_seconds"],
                             help="seconds a burst digest collects alerts before it is sent "
                                  "(default 15)")
+        parser.add_argument("--alert-lease-seconds", "--alert_lease_seconds",
+                            dest="alert_lease_seconds", type=float,
+                            default=DEFAULTS["alert_lease_seconds"],
+                            help="how long a sender holds an alert it is sending; an alert "
+                                 "whose sender died mid-send is sent again (same delivery id) "
+                                 "after this; keep it above one delivery round (default 120)")
         parser.add_argument("--allow-host", "--allow_host", dest="allow_host", action="append",
                             default=None, type=allow_host_entry, metavar="HOST[:PORT]",
                             help="host exempt from the private-address guard (repeatable): "

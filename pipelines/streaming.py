@@ -109,9 +109,11 @@ def build_article_steps(articles, options: PipelineOptions, dead_letters: list,
 
 
 def alert_settings(opts) -> AlertSettings:
-    """Burst limits of the run's alerts (``--alert-max-per-minute``, ``--alert-digest-seconds``)."""
+    """The run's alert settings (``--alert-max-per-minute``, ``--alert-digest-seconds``,
+    ``--alert-lease-seconds``)."""
     return AlertSettings(max_per_minute=opts.alert_max_per_minute,
-                         digest_delay=opts.alert_digest_seconds)
+                         digest_delay=opts.alert_digest_seconds,
+                         lease_seconds=opts.alert_lease_seconds)
 
 
 def alert_channels(opts) -> list:

@@ -154,10 +154,10 @@ def dedicated_node(tmp_path_factory):
 
 
 def _start(tmp_path, site: NewsSite, hook: WebhookReceiver, es_url: str, prefix: str,
-           duration: float) -> tuple[Path, list[str], Run]:
+           duration: float, *extra: str) -> tuple[Path, list[str], Run]:
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(site.feeds_yaml(), encoding="utf-8")
-    flags = ["--alert", hook.json_url("/hook"), *site.allow_hosts(), "--no-setup"]
+    flags = ["--alert", hook.json_url("/hook"), *site.allow_hosts(), "--no-setup", *extra]
     return feeds, flags, Run(feeds, es_url, prefix, duration, *flags)
 
 
@@ -230,7 +230,11 @@ def test_sigkill_mid_run_then_restart_loses_and_doubles_nothing(
     with NewsSite(outlets=3, copy_every=0) as site, WebhookReceiver() as hook, \
             ElasticsearchProxy(es_url) as proxy:
         site.publish(6)
-        feeds, flags, first = _start(tmp_path, site, hook, proxy.url, es_prefix, 120)
+        # A SIGKILL may hit an alert mid-send: its lease must run out before the restarted
+        # run sends it again (same delivery id), so both runs hold leases for 8 s and sweep
+        # every 4 s instead of 120 s and 60 s.
+        leases = ("--alert-lease-seconds", "8", "--alert-retry-interval", "4")
+        feeds, flags, first = _start(tmp_path, site, hook, proxy.url, es_prefix, 120, *leases)
         try:
             _poll(lambda: _stored(es_client, es_prefix) >= 3, 120, "first articles", first)
             # From now on the article writes are refused: the next reports are polled and
