@@ -260,12 +260,10 @@ def verify_zip(path: Path, expected: str = ES_ZIP_SHA512) -> None:
 
 
 def _local_maven_copy() -> Path | None:
-    """The zip in the local Maven repository (``~/.m2``), if an earlier ``mvn`` put it there."""
-    for home in {Path.home(), Path(pwd.getpwuid(os.getuid()).pw_dir)}:
-        candidate = home / ".m2" / "repository" / ARTIFACT_PATH
-        if candidate.is_file():
-            return candidate
-    return None
+    """The zip in the local Maven repository (``$HOME/.m2``), if an earlier ``mvn`` put it
+    there. Only ``$HOME`` counts: a run with an empty ``HOME`` downloads, as on a new machine."""
+    candidate = Path.home() / ".m2" / "repository" / ARTIFACT_PATH
+    return candidate if candidate.is_file() else None
 
 
 def download(url: str, target: Path, expected: str, log: Log = _stderr,
