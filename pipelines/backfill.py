@@ -99,7 +99,8 @@ def build_backfill_pipeline(p: beam.Pipeline, options: PipelineOptions, paths: l
     documents = read.main | "ProgressRead" >> beam.Map(tick, progress.get("read"))
     dead_letters.append(read[DEAD_LETTER] | "ProgressBad" >> beam.Map(tick, progress.get("read")))
     articles = _main(documents | "DocumentsToArticles" >> DocumentsToArticles(), dead_letters)
-    written = build_article_steps(articles, options, dead_letters, progress.get("articles"))
+    written = build_article_steps(articles, options, dead_letters,
+                                  progress_token=progress.get("articles"))
     write_dead_letters(dead_letters, options)
     return written
 

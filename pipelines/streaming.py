@@ -71,7 +71,7 @@ def _not_duplicate(article: Article) -> bool:
     return not getattr(article, "duplicate_of", None)
 
 
-def build_article_steps(articles, options: PipelineOptions, dead_letters: list,
+def build_article_steps(articles, options: PipelineOptions, dead_letters: list, *,
                         streaming: bool = False, progress: list | None = None,
                         progress_token: str | None = None):
     """Articles → ES articles, events (dedup, ES, alerts); appends dead-letter outputs.

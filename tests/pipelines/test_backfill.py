@@ -55,10 +55,13 @@ def _events(es_client, prefix):
 
 @pytest.mark.es
 def test_backfill_indexes_articles_events_and_dead_letters_and_reruns_add_nothing(
-        tmp_path, es_url, es_client, es_prefix):
+        tmp_path, es_url, es_client, es_prefix, capsys):
     archive = _archive(tmp_path)
     argv = ["--es-url", es_url, "--index-prefix", es_prefix, "--no-setup"]
     assert backfill_cmd.main([archive, *argv]) == 0
+    progress = capsys.readouterr().err
+    assert "defwatch backfill: read: 4/4 records" in progress
+    assert "defwatch backfill: extracted: 3/4 articles" in progress  # each article once
     es_client.indices.refresh(index=f"{es_prefix}-articles,{es_prefix}-deadletter")
     articles = {h["_id"] for h in es_client.search(index=f"{es_prefix}-articles")["hits"][
         "hits"]}
