@@ -13,7 +13,9 @@ Two pure functions decide everything (no I/O, tested on their own):
   ``limit`` of them (by published time, else feed order) are taken, the rest wait for the
   next poll (``deferred``).
 - :func:`commit_entries` — the cursor once entries are processed: their ids join ``seen``,
-  which keeps the newest :data:`MAX_SEEN` (by published time; undated ones in commit order);
+  which keeps the newest :data:`MAX_SEEN` (by published time; an undated one ranks with the
+  newest dated entry held when it is committed, so it is kept like the entries of its time;
+  in a feed with no dates at all, commit order decides);
   an id pushed out raises ``floor`` to its published time, so a feed listing more entries
   than the cursor holds never re-emits its old ones.
 
@@ -99,8 +101,9 @@ def commit_entries(cursor: dict, refs: Iterable[EntryRef], limit: int = MAX_SEEN
     """``cursor`` with ``refs`` seen: the newest ``limit`` ids kept, ``floor`` raised."""
     cursor = normalise(cursor)
     pairs = dict(zip(cursor["seen"], cursor["published"], strict=True))
+    newest = max((p for p in pairs.values() if p), default=None)
     for ref in refs:
-        pairs.setdefault(ref.entry_id, ref.published)
+        pairs.setdefault(ref.entry_id, ref.published or newest)
     ordered = sorted(pairs.items(), key=lambda pair: (pair[1] is not None, pair[1] or ""))
     dropped, kept = ordered[:max(0, len(ordered) - limit)], ordered[-limit:] if limit else []
     floor = max([cursor["floor"] or ""] + [p for _, p in dropped if p]) or None
