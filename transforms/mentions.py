@@ -309,7 +309,7 @@ def find_places(text: str) -> list[PlaceRef]:
                 r.start <= index[match.start(1)] < r.end for r in refs):
             continue
         if lookup(text[index[match.start(1)]:index[match.end(1)]]) is None:
-            continue  # "بأسلحتها في ريف …": only a name the gazetteer knows is a bare place
+            continue  # "بأسلحة خفيفة …": only a name the gazetteer knows is a bare place
         add(match.start(1), match.end(1), None)
     for match in DIRECTIONAL.finditer(folded):
         if _governorate_in(match.group(2)):

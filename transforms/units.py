@@ -1,7 +1,7 @@
 """Units named by the shape of their words, whether or not any list holds them.
 
 News name a unit with a head noun and its name: "الفرقة 17", "اللواء 47", "الفرقة الرابعة",
-"كتيبة أسود المعرة", "مجلس هجين العسكري", "ميليشيا “المعتز بالله”", "مجموعة أبو رشا". This
+"كتيبة أسود الجبل", "مجلس هجين العسكري", "ميليشيا “النصر المبين”", "مجموعة أبو سامر". This
 module finds such phrases in folded text (``normalize.fold``) by their shape alone: a head noun
 (``data/units.yaml``), then a number, an ordinal, a quoted name, or a few name words up to a
 boundary (a preposition, a relative, an attribution, punctuation, a new head). Quoted names
@@ -177,7 +177,7 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
         start = tokens[i].start + cut
         after = next((q for q in quoted if 0 <= q[0] - tokens[i].end <= 3), None)
         if after is None and i + 1 < len(tokens) and tokens[i + 1].text.startswith("ال"):
-            # "كتلة المرتزق “أبو العز”", "مجموعة المدعو “أبو رشا”": a word, then the name
+            # "كتلة المدعو “أبو سامر”", "مجموعة المدعو “أبو علي”": a word, then the name
             after = next((q for q in quoted if 0 <= q[0] - tokens[i + 1].end <= 3), None)
         numeric = _number_name(tokens, folded, i)
         if after is not None and len(folded[after[0]:after[1]].split()) <= t["max_quoted"]:

@@ -21,7 +21,7 @@ def test_listed_actor_inside_a_unit_phrase_keeps_its_name_without_clitics():
 
 
 def test_a_group_named_again_in_brackets_is_one_mention():
-    s = sentence("سلّم 40 مسلحاً أنفسهم لقوات سوريا الديمقراطية (قسد) في دير الزور")
+    s = sentence("سلّم 25 مقاتلاً أنفسهم لقوات سوريا الديمقراطية (قسد) قرب الحسكة")
     assert [g.surface for g in s.groups] == ["قوات سوريا الديمقراطية"]
 
 
@@ -59,18 +59,18 @@ def test_one_officer_two_officers_and_a_commander_with_his_men():
     assert slots.single_defector(s, False, main_trigger(s)) == 1
     s = sentence("انشق ضابطان من الفرقة 17 أمس")
     assert slots.single_defector(s, False, main_trigger(s)) == 2
-    s = sentence("انشق القيادي أبو خالد مع أحد مرافقيه عن الفصيل")
+    s = sentence("انشق القيادي أبو سامر برفقة أحد حراسه عن الفصيل")
     assert slots.single_defector(s, False, main_trigger(s)) == 2
     s = sentence("انشقت الكتيبة الثالثة عن اللواء")
     assert slots.single_defector(s, False, main_trigger(s)) is None
 
 
 def test_place_prefers_the_village_to_the_countryside_and_skips_the_dateline():
-    s = sentence("دير الزور - انشق 4 عناصر من الدفاع الوطني في قرية المسرب بريف دير الزور الغربي")
+    s = sentence("دير الزور - انشق 4 عناصر من الدفاع الوطني في قرية الشميطية بريف دير الزور الغربي")
     place, _, area = slots.choose_place(s, main_trigger(s))
-    assert place.name_ar == "المسرب" and area == "ريف دير الزور الغربي"
-    s = sentence("انشق عنصران من قسد قرب قرية جطل بريف الحسكة")
-    assert slots.choose_place(s, main_trigger(s))[0].name_ar == "جطل"  # a landmark, nothing finer
+    assert place.name_ar == "الشميطية" and area == "ريف دير الزور الغربي"
+    s = sentence("انشق عنصران من قسد قرب قرية أم الكيف بريف الحسكة")
+    assert slots.choose_place(s, main_trigger(s))[0].name_ar == "أم الكيف"  # a landmark, nothing finer
 
 
 def _incident(count=None, place=None, another=False):
