@@ -18,6 +18,7 @@ shipped as JSON (``transforms/data/models/``).
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from schemas.records import (
     Actor,
@@ -31,13 +32,12 @@ from schemas.records import (
     utc_now_iso,
 )
 from transforms import actors as actor_table
-from transforms import attributes, slots
+from transforms import attributes, lexicon, slots
 from transforms.analysis import GroupMention, Sentence, analyse_document
 from transforms.assemble import Incident, add_incident, merge, place_norm, same_incident
 from transforms.incident_date import incident_date
 from transforms.incidents import (
     GroupCandidate,
-    document_features,
     document_group_counts,
     group_candidates,
     group_features,
@@ -54,22 +54,22 @@ SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to o
 GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
 GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
-GENERIC_MEMBERS = frozenset({"ميليشيا", "مليشيا", "ميليشيات", "مليشيات", "قوات", "تنظيم",
-                             "حركه", "جماعه", "فصايل", "فصيل", "مجموعه", "مجموعات", "كتيبه",
-                             "سريه"})
 LETTER = re.compile(r"[\w]")
 LETTERS = re.compile(r"[^\W\d_]")
 ROSTER = re.compile(r"(?<![\w])(?:وهم|هم|وهما|هما|ابرزهم|منهم)\s*:")
 POINTER_SUBJECT = re.compile(r"(?<![\w])[وف]?(?:العناصر|المنشقين|المنشقون|هولاء|الفارين|الفارون|"
                              r"العنصرين|العنصران|المجموعه|الهاربين|الهاربون)(?![\w])")
-UNIT_HEADS = frozenset({"لواء", "فوج", "فرقه", "كتيبه", "سريه", "مجلس", "فيلق", "الويه",
-                        "كتايب", "سرايا", "افواج", "فرع", "قسم", "شعبه", "مفرزه", "اداره"})
-BELONG = frozenset({"ينتمي", "ينتمون", "يتبعون", "يتبع", "تابعين", "ينحدرون",
-                    "المنتمين", "التابعين", "يخدمون", "يعملون", "كانوا", "صفوف"})
 COORDINATION = re.compile(r"\s*[،,]?\s*(?:و|وال)?\s*")
 ANOTHER = re.compile(r"(?<![\w])(?:اخر|اخرون|اخرين|اخري|اخر\S*|مماثل\S*|جديد\S*|ثان\S*)(?![\w])")
 POINTER = re.compile(r"(?<![\w])(?:هولاء|ال?منشق\S*|ال?فار(?:ين|ون)|ال?عناصر|العنصرين|المجموعه|"
                      r"تلك|هذه|ال?هارب\S*)")
+
+
+@cache
+def _specific_unit_heads() -> frozenset[str]:
+    """Unit heads specific enough to replace a force, as ``units.head_noun`` gives them."""
+    return frozenset(h[2:] if h.startswith("ال") else h
+                     for h in lexicon.words("extraction", "specific_unit_heads"))
 
 
 # ----------------------------------------------------------------------------- incidents
@@ -137,7 +137,8 @@ def _each_its_own(s: Sentence, groups: list[GroupMention]) -> bool:
     own = 0
     for g in groups:
         before = s.words_before(g.start, 2)
-        if any(relation_of(w) == "member" and w not in GENERIC_MEMBERS for w in before) or any(
+        generic = lexicon.words("extraction", "generic_members")
+        if any(relation_of(w) == "member" and w not in generic for w in before) or any(
                 0 <= g.start - c.end <= 12 for c in s.counts if c.count.value is not None):
             own += 1
     return own == len(groups)
@@ -372,10 +373,10 @@ def specialise(incident: Incident, sentences: list[Sentence]) -> None:
             listed_unit = other.actor is not None and group.actor.id in actor_table.ancestors(
                 other.actor.id)
             shaped_unit = other.actor is None and other.shape in ("number", "ordinal", "name") \
-                and other.head in UNIT_HEADS
+                and other.head in _specific_unit_heads()
             before = s.words_before(other.start, 2)
             tied = any(relation_of(w) in ("from", "member") for w in before) or \
-                any(w in BELONG for w in before)
+                any(w in lexicon.words("extraction", "belong") for w in before)
             if (listed_unit or shaped_unit) and tied:
                 incident.parent = incident.parent or group
                 incident.group = other
@@ -422,26 +423,13 @@ def extract_events(doc: Document, models=None) -> list[DefectionEvent]:
     sentences = analyse_document(doc)
     incidents = [i for i in find_incidents(sentences, models)
                  if keep(i, f"{doc.title or ''}\n{text}")]
-    if not tells_an_incident(sentences, incidents, models):
-        return []
     return [to_event(doc, incident) for incident in incidents]
 
 
+@cache
 def shipped_models() -> tuple:
-    """The scorers shipped with the package: sentence, group and (when there) document."""
-    names = ["sentence", "group"]
-    if (linear.MODELS / "document.json").is_file():
-        names.append("document")
-    return tuple(linear.load(name) for name in names)
-
-
-def tells_an_incident(sentences: list[Sentence], incidents: list[Incident], models) -> bool:
-    """The document gate: does the report tell a defection at all (not a denial, a call …)?"""
-    if not incidents:
-        return False
-    if len(models) < 3:
-        return True
-    return models[2].probability(document_features(sentences, incidents)) >= models[2].threshold
+    """The scorers shipped with the package: sentence and group."""
+    return linear.load("sentence"), linear.load("group")
 
 
 def _actor(incident: Incident) -> Actor:

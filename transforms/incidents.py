@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from transforms import actors as actor_table
 from transforms import attributes, lexicon
@@ -30,30 +30,31 @@ from transforms.triggers import Trigger, trigger_number
 RELATIONS = ("from", "member", "to", "parent", "reporter", "control", "other")
 MAIN_KINDS = ("verb", "leave", "surrender", "join", "exit", "flee")
 YEAR = re.compile(r"(?<![\w\d])(?:19|20)\d\d(?![\d])")
-BACKGROUND = re.compile(r"(?<![\w])(?:منذ|سبق|وكان|وكانت|كان|كانت|سابقا|الماضيه|السابقه|"
-                        r"الاف|عشرات\s+الالاف|مئات|حالات|ظاهره|موجه)(?![\w])")
-SPEECH = re.compile(r"(?<![\w])[وف]?(?:قال|قالت|اكد|اكدت|افاد|افادت|ذكر|ذكرت|اضاف|اضافت|"
-                    r"اوضح|اوضحت|نقل|نقلت|اعلن|اعلنت|كشف|كشفت|بحسب|وفق|حسب)(?![\w])")
-RANKS = re.compile(r"(?<![\w])[وب]?(?:ال)?(?:عميد|عقيد|مقدم|رائد|نقيب|ملازم|مساعد|رقيب|عريف|"
-                   r"لواء|العماد|طيار|المجند|مجند|صف\s+ضابط|قائد|قيادي|متزعم|امير|مسوول)(?![\w])")
 QUESTION = re.compile(r"[؟?]")
-TOKEN_WORDS = re.compile(r"[\w]+")
-ANNOUNCE = frozenset({"اعلن", "اعلنت", "اعلنوا", "يعلن", "تعلن", "يعلنون", "اعلان", "باعلان",
-                      "اكد", "اكدت", "اكدوا"})
-AUXILIARY = frozenset({"قد", "وقد", "كان", "كانت", "وكان", "وكانت", "كانوا", "وكانوا"})
-LINK_WORDS = frozenset({"عن", "من", "في", "الي", "علي", "مع", "ضد", "بين", "لصالح"})
-PEOPLE_WORDS = frozenset({"عناصر", "عنصر", "عنصرا", "عنصران", "عنصرين", "مقاتلين", "مقاتلا",
-                          "مقاتل", "مقاتلو", "جنود", "جندي", "جنديا", "ضباط", "ضابط", "ضابطا",
-                          "مجندين", "مجند", "عسكريين", "عسكريا", "عسكري", "شبان", "اشخاص",
-                          "افراد", "العناصر", "المقاتلين", "الجنود", "الضباط", "مسلحين",
-                          "مسلحا", "قيادي", "القيادي", "قائد", "القائد", "مجموعه", "العشرات",
-                          "عشرات", "المئات", "مئات"})
-SUCCESS = frozenset({"تمكن", "تمكنوا", "تمكنت", "وتمكن", "وتمكنوا", "نجح", "نجحوا", "ونجح",
-                     "استطاع", "استطاعوا", "نجاح", "بنجاح"})
-RELATIVES = frozenset({"الذين", "الذي", "اللذين", "التي", "ممن"})
-AFTER_WORDS = frozenset({"بعد", "عقب", "اثر", "إثر", "منذ", "قبل"})
-PAST_WORDS = frozenset({"سابقا", "سبق", "منذ", "اعوام", "سنوات", "عام", "العام"})
-FUTURE = frozenset({"سوف", "سيتم", "ستتم", "يمكن", "يمكنهم", "قد يكون", "ربما", "لعل"})
+FILE = "incidents"  # data/incidents.yaml: the word lists of the features below
+
+
+def _words(key: str) -> frozenset[str]:
+    return lexicon.words(FILE, key)
+
+
+@cache
+def _pattern(key: str, clitics: str = "") -> re.Pattern:
+    """A whole-word regex of list ``key`` (its phrases may span spaces), ``clitics`` before."""
+    words = lexicon.alternation(lexicon.phrases(FILE, key)).replace("\\ ", r"\s+")
+    return re.compile(rf"(?<![\w]){clitics}(?:{words})(?![\w])")
+
+
+def _background() -> re.Pattern:
+    return _pattern("background")
+
+
+def _speech() -> re.Pattern:
+    return _pattern("speech", r"[وف]?")
+
+
+def _ranks() -> re.Pattern:
+    return _pattern("ranks", r"[وب]?(?:ال)?")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ def _bare(word: str) -> list[str]:
         if form.startswith("لل") and len(form) > 3:
             forms.append("ال" + form[2:])
     return forms
+
+
+def _success() -> frozenset[str]:
+    """Words saying the act succeeded ("تمكن 6 جنود من الانشقاق"): those of the triggers."""
+    return lexicon.words("triggers", "success")
 
 
 def relation_of(word: str) -> str:
@@ -149,11 +155,11 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if after and relation_of(after[0]) == "to":
         f["trigger_then_to"] = 1.0
     before = s.words_before(trigger.start, 3)
-    if any(w in ANNOUNCE for w in before):
+    if any(w in _words("announce") for w in before):
         f["announced"] = 1.0
-    if any(w in AUXILIARY for w in before):
+    if any(w in _words("auxiliary") for w in before):
         f["auxiliary_before"] = 1.0
-    if any(w in FUTURE for w in before):
+    if any(w in _words("future") for w in before):
         f["future_or_modal"] = 1.0
     f[f"number={trigger_number(trigger) or 'unknown'}"] = 1.0
     f.update(_act_templates(s, trigger))
@@ -193,11 +199,11 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
         f["has_destination"] = 1.0
         if any(d.dest is not None and d.dest.id for d in s.destinations):
             f["has_known_destination"] = 1.0
-    if BACKGROUND.search(s.folded):
+    if _background().search(s.folded):
         f["background_word"] = 1.0
-    if SPEECH.search(s.folded):
+    if _speech().search(s.folded):
         f["speech_verb"] = 1.0
-    if RANKS.search(s.folded):
+    if _ranks().search(s.folded):
         f["rank_or_title"] = 1.0
     if attributes.with_weapons(s.folded):
         f["weapons"] = 1.0
@@ -220,7 +226,7 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
     f: dict[str, float] = {}
     before = s.words_before(trigger.start, 4)
     after = s.words_after(trigger.end, 3)
-    people = PEOPLE_WORDS
+    people = _words("people")
     people_counts = _person_counts(s, trigger.start)
     counts_before = [c for c in people_counts if 0 <= trigger.start - c.end <= 40
                      and s.same_clause(c.start, trigger.start)]
@@ -233,15 +239,15 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
               and relation_of((s.words_before(g.start, 1) or [""])[0]) in ("from", "member")]
     if linked:
         f["group_linked_in_clause"] = 1.0
-    if any(w in RELATIVES for w in before[-2:]):
+    if any(w in _words("relatives") for w in before[-2:]):
         f["relative_clause"] = 1.0  # "الذين انشقوا": who they are, not what happened
     clause = s.words_between(max(0, trigger.start - 80), trigger.start)[-8:]
-    if any(w in SUCCESS for w in clause) and s.same_clause(max(0, trigger.start - 60),
+    if any(f in _success() for w in clause for f in _bare(w)) and s.same_clause(max(0, trigger.start - 60),
                                                            trigger.start):
         f["managed_to"] = 1.0  # "تمكن 6 جنود من الانشقاق": the act succeeded
-    if any(w in AFTER_WORDS for w in before[-2:]):
+    if any(w in _words("after_words") for w in before[-2:]):
         f["after_the_act"] = 1.0  # "بعد انشقاقه": what came of it
-    if any(w in PAST_WORDS for w in before):
+    if any(w in _words("past_words") for w in before):
         f["long_ago"] = 1.0
     if any(d.start > trigger.start and s.same_clause(d.start, trigger.start)
            for d in s.destinations):
@@ -317,7 +323,7 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
     if cand.mention is None:
         f["nobody"] = 1.0
         f["nobody_groups"] = min(len(s.groups), 3) / 3
-        if RANKS.search(s.folded):
+        if _ranks().search(s.folded):
             f["nobody_rank"] = 1.0
         if any(c.count.value == 1 for c in s.counts):
             f["nobody_count_one"] = 1.0
@@ -399,17 +405,17 @@ def subject_role(s: Sentence, g: GroupMention, trigger: Trigger | None) -> str |
     if g.end <= trigger.start:
         between = s.words_between(g.end, trigger.start)
         before = s.words_before(g.start, 1)
-        if own and len(between) <= 25 and (any(w in ANNOUNCE for w in between[:2]) or (
-                before and before[0] in ANNOUNCE)):
+        if own and len(between) <= 25 and (any(w in _words("announce") for w in between[:2]) or (
+                before and before[0] in _words("announce"))):
             return "announcer"
         if len(between) <= 2 and s.same_clause(g.end, trigger.start) and not any(
-                relation_of(w) in ("from", "to", "parent") or w in LINK_WORDS
+                relation_of(w) in ("from", "to", "parent") or w in _words("link_words")
                 for w in between) and trigger.kind != "noun":
             return "before"
         return None
     between = s.words_between(trigger.end, g.start)
     if len(between) <= 1 and not any(relation_of(w) in ("from", "to", "member", "parent")
-                                     or w in LINK_WORDS for w in between):
+                                     or w in _words("link_words") for w in between):
         return "after"
     return None
 
@@ -426,41 +432,3 @@ def document_group_counts(sentences: list[Sentence]) -> dict[str, int]:
         for key in {g.key for g in s.groups}:
             counts[key] = counts.get(key, 0) + 1
     return counts
-
-
-# ----------------------------------------------------------------------------- document
-
-def document_features(sentences: list[Sentence], incidents: list) -> dict[str, float]:
-    """Features of "this report tells at least one defection incident" (the last gate).
-
-    Read from the sentence scores (``Sentence.extra["score"]``) and the incidents found: how
-    sure the best sentences are, what the headline says, and what cancels the triggers of the
-    report (denials, calls, plans, civil officials, tallies)."""
-    f: dict[str, float] = {"bias": 1.0}
-    scores = sorted((s.extra.get("score", 0.0) for s in sentences), reverse=True)
-    f["max_score"] = scores[0] if scores else 0.0
-    f["second_score"] = scores[1] if len(scores) > 1 else 0.0
-    f[f"incidents{_bucket(len(incidents), (0, 1, 2))}"] = 1.0
-    if incidents:
-        f["best_incident"] = max(i.score for i in incidents)
-        f["incident_with_count"] = float(any(i.count_value is not None for i in incidents))
-        f["incident_with_place"] = float(any(i.place is not None for i in incidents))
-        f["incident_with_group"] = float(any(i.group is not None for i in incidents))
-    title = sentences[0] if sentences and sentences[0].is_title else None
-    if title is not None:
-        f["title_score"] = title.extra.get("score", 0.0)
-        f["title_live"] = float(bool(title.live_triggers))
-    triggers = [t for s in sentences for t in s.triggers]
-    live = [t for t in triggers if t.live]
-    f["live_share"] = len(live) / len(triggers) if triggers else 0.0
-    for reason in sorted({t.cancelled_by for t in triggers if t.cancelled_by}):
-        f[f"cancel={reason}"] = 1.0
-    if any(t.political for t in triggers):
-        f["political"] = 1.0
-    if any(p.ref.place is not None or p.ref.governorate_ar for s in sentences for p in s.places):
-        f["syrian_place"] = 1.0
-    foreign = lexicon.words("triggers", "foreign")
-    words = {w[1:] if w[:1] in "وبل" and w[1:] in foreign else w
-             for s in sentences for w in TOKEN_WORDS.findall(s.folded)}
-    f["foreign_words"] = min(len(words & foreign), 3) / 3
-    return f
