@@ -119,12 +119,16 @@ def words(text: str) -> list[str]:
 
 # ----------------------------------------------------------------------------- fold()
 
+DROPPED = re.compile(f"(?:{DIACRITICS.pattern})|(?:{FORMAT_CHARS.pattern})")
+
+
 def _drop_marks(text: str) -> tuple[str, list[int]]:
-    """Text without diacritics and tatweel, and the offset map (+ end)."""
-    if not DIACRITICS.search(text):
+    """Text without diacritics, tatweel and invisible format characters (zero-width, bidi
+    controls: as ``normalize`` drops them), and the offset map (+ end)."""
+    if not DROPPED.search(text):
         return text, list(range(len(text) + 1))
     pieces, index, pos = [], [], 0
-    for match in DIACRITICS.finditer(text):
+    for match in DROPPED.finditer(text):
         pieces.append(text[pos:match.start()])
         index.extend(range(pos, match.start()))
         pos = match.end()

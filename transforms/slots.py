@@ -128,11 +128,12 @@ def _unit_is_subject(s: Sentence, trigger: Trigger) -> bool:
 
 
 def with_their_leader(s: Sentence, count: Count | None) -> Count | None:
-    """"لجأ قائد عسكري مع 6 عناصر": the commander and his men, one more than the figure."""
+    """A commander "with 7 of his men" counts 8 (the corpus convention): a single title, then
+    مع/برفقة/ومعه right before the figure, adds one."""
     if count is None or count.value is None:
         return count
     start = s.to_folded(count.start)
-    before = s.words_before(start, 4)
+    before = s.words_before(start, 10)  # back to the clause's subject: "قائد … مع 7"
     if not before or before[-1] not in ("مع", "برفقه", "ومعه"):
         return count
     if not any(w in _words("single_titles") for w in before[:-1]):

@@ -19,7 +19,7 @@ from transforms.normalize import fold_word
 PROCLITIC = r"(?:[وف])?(?:[بلك])?(?:ال|لل)?"
 WORD = re.compile(r"[\u0621-\u064a0-9A-Za-z]+")
 _CLAUSE_MARK = re.compile(r"[،,؛.:؟\n]")
-ESCAPE_WINDOW = 3  # words after a trigger that may name the prison or camp fled
+ESCAPE_WINDOW = 3  # words after a trigger that may say "from a prison or camp"
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,10 @@ def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) 
             return reason
     after = WORD.findall(text[trigger_start + len(trigger_text):trigger_start + len(trigger_text)
                               + 60])[:ESCAPE_WINDOW]
-    if any(_strip_clitic(w) in _escape_places() or w in _escape_places() for w in after):
-        return "escape"  # "فرّوا من سجن الصناعة": a prison or camp escape, not a defection
+    if any(before_word in ("من", "عن") and (w in _escape_places() or
+                                            _strip_clitic(w) in _escape_places())
+           for before_word, w in zip(after, after[1:], strict=False)):
+        return "escape"  # "فرّوا من سجن المدينة": a prison or camp escape, not a defection
     purpose = trigger_text.startswith(("لل", "وللا", "لا")) or (before and before[-1] in t.purpose)
     done = any(_strip_clitic(w) in t.purpose_exceptions for w in before[-8:])
     if kind in ("noun", "plural") and purpose and not done:
@@ -159,7 +161,7 @@ def find_triggers(folded: str) -> tuple[Trigger, ...]:
         if reason is None and before is not None and before.cancelled_by and \
                 text.startswith("و") and not _CLAUSE_MARK.search(folded, before.end,
                                                                    match.start()):
-            reason = before.cancelled_by  # "نفى … انشقاق 50 عنصراً وانضمامهم": both denied
+            reason = before.cancelled_by  # "نفى … انشقاق عناصر وانضمامهم": both denied
         found.append(Trigger(match.start(), match.end(), kind, text, reason,
                              _political(folded, match.start(), match.end())))
     return tuple(found)
@@ -172,6 +174,8 @@ def trigger_number(trigger: Trigger | None) -> str | None:
     word = trigger.text.split()[0]
     word = word[1:] if word[:1] in "وف" and len(word) > 3 else word
     word = word[2:] if word.startswith("ال") else word
+    if word in lexicon.words("triggers", "hamza_final"):
+        return "one"  # "لجأ" folds to "لجا", which only looks like a dual
     if re.search(r"(?:هما|ان|ا)$", word) and trigger.kind in ("verb", "participle", "noun",
                                                               "join", "exit", "flee"):
         if trigger.kind == "noun" and not word.endswith("هما"):

@@ -209,3 +209,17 @@ def test_attackers_fleeing_the_scene_are_not_defectors():
     assert extract_events(doc(
         "اغتال مسلحون مجهولون عنصراً سابقاً في فصائل المعارضة بمدينة جاسم، وهو منشق سابق عن "
         "جيش النظام. وقال شهود إن المسلحين كانوا على دراجة نارية، ولاذوا بالفرار نحو البلدة.")) == []
+
+
+def test_a_commander_with_his_men_counts_them_and_him():
+    events = extract_events(doc("انشق ضابط برتبة نقيب من الفرقة الحادية عشرة مع 9 من عناصره "
+                                "في بلدة الغاب ووصلوا إلى مناطق المعارضة."))
+    assert [e.count for e in events] == [10]
+
+
+def test_fleeing_to_a_camp_is_a_defection_and_fleeing_from_a_prison_is_not():
+    to_camp = extract_events(doc("انشق 14 عنصراً من الفرقة الحادية عشرة في بلدة الغاب "
+                                 "ولجؤوا إلى مخيم للنازحين قرب الحدود."))
+    assert [e.count for e in to_camp] == [14]
+    from_prison = extract_events(doc("فرّ 14 سجيناً من سجن البلدة المركزي في بلدة الغاب."))
+    assert from_prison == []

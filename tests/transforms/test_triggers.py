@@ -66,3 +66,19 @@ def test_offsets_point_into_folded_text():
     folded = fold("وقد انشقَّ ستَّةَ عشرَ عنصراً")[0]
     trigger = find_triggers(folded)[0]
     assert folded[trigger.start:trigger.end] == "انشق"
+
+
+def test_a_verb_ending_in_hamza_is_singular_not_dual():
+    from transforms.normalize import fold
+    from transforms.triggers import trigger_number
+    (refuge,) = find_triggers(fold("لجأ ضابط إلى الحدود")[0])
+    assert trigger_number(refuge) == "one"
+    (dual,) = find_triggers(fold("انشقا عن الفوج")[0])
+    assert trigger_number(dual) == "two"
+
+
+def test_zero_width_and_bidi_characters_do_not_hide_a_trigger():
+    from transforms.normalize import fold
+    folded, offsets = fold("انش\u200bقوا عن الفو\u200fج")
+    assert [t.text for t in find_triggers(folded)] == ["انشقوا"]
+    assert len(offsets) == len(folded) + 1
