@@ -17,13 +17,12 @@ Sets (folds: ``transforms.learning.folds``; fold 0 is the untouched one):
   these, so these figures are partly in-sample);
 * ``collected_dev`` — the project's own gold (``tests/fixtures/gold``) outside the untouched fold;
 * ``untouched`` — every gold report of the untouched fold (never trained on);
-* ``heldout_synthetic`` — ``tests/fixtures/heldout_reports.jsonl``.
+* ``heldout_synthetic`` — ``tests/fixtures/heldout_reports.jsonl`` (never trained on).
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -32,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from transforms.learning import folds as fold_split  # noqa: E402
+from transforms.learning import gold  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 SCORE_PY = SHARED / "eval" / "score.py"
@@ -41,7 +41,9 @@ SYNTHETIC = REPO / "tests" / "fixtures" / "heldout_reports.jsonl"
 BASELINE = REPO / "tests" / "transforms" / "quality_baseline.json"
 MARGIN = 0.02
 METRICS = (("events", "f1"), ("events", "precision"), ("events", "recall"), ("fields", "count"),
-           ("fields", "place"), ("fields", "destination"), ("documents", "precision"))
+           ("fields", "place"), ("fields", "governorate"), ("fields", "destination"),
+           ("fields", "with_weapons"), ("fields", "includes_commander"),
+           ("documents", "precision"), ("documents", "recall"))
 
 
 def gold_files() -> list[Path]:
@@ -55,11 +57,8 @@ def digest(path: Path) -> str:
 
 
 def load_scorer():
-    """The shared scorer (``../shared/eval/score.py``)."""
-    spec = importlib.util.spec_from_file_location("defwatch_shared_score", SCORE_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The shared scorer (``../shared/eval/score.py``); FileNotFoundError when absent."""
+    return gold.load_scorer(SCORE_PY)
 
 
 def read(path: Path) -> list[dict]:
@@ -88,9 +87,7 @@ def gold_sets() -> dict[str, list[dict]]:
 
 def extract(rows: list[dict]) -> list[dict]:
     """The shipped extractor's events of gold rows."""
-    from transforms.extract import extract_events
-    from transforms.learning.gold import as_document
-    return [e.to_dict() for row in rows for e in extract_events(as_document(row))]
+    return gold.extract_rows(rows)
 
 
 def measure(scorer, rows: list[dict]) -> dict[str, float]:

@@ -17,27 +17,16 @@ precision. For gold events without one: ``unknown`` = the event has no date (pre
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 from schemas.records import DateRange, Document
 from transforms.incident_date import incident_date
+from transforms.learning.gold import SCORE_PY, load_scorer  # noqa: F401 (used by the gate)
 
 REPO = Path(__file__).resolve().parents[2]
-SCORE_PY = REPO.parent / "shared" / "eval" / "score.py"
 DEV_JSONL = REPO.parent / "shared" / "corpus" / "dev.jsonl"
 DATES_JSON = Path(__file__).resolve().parent / "data" / "dev_event_dates.json"
-
-
-def load_scorer(path: Path = SCORE_PY):
-    """The shared scorer module, imported from its path (FileNotFoundError when absent)."""
-    if not path.is_file():
-        raise FileNotFoundError(f"scorer not found at {path}")
-    spec = importlib.util.spec_from_file_location("defwatch_shared_score", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def load_gold(path: Path = DEV_JSONL) -> list[dict]:

@@ -1,7 +1,9 @@
 """Gold folds, training examples and the shipped linear scorers."""
 import json
+import re
 
 from schemas.records import Document
+from transforms import lexicon
 from transforms.analysis import analyse_document
 from transforms.learning.folds import HOLDOUT, N_FOLDS, assign_folds, split
 from transforms.learning.gold import link_events
@@ -44,8 +46,12 @@ def test_shipped_scorers_are_linear_models_over_named_features():
         model = load(name)
         assert model.weights and 0 < model.threshold < 1
         assert model.meta["examples"] > 1000 and model.meta["gold_digest"]
-        # structural features only: no word of a report is a feature name
-        assert all(len(k) < 60 for k in model.weights)
+        # structural features only: the only words in feature names are unit heads of
+        # data/units.yaml (as units.head_noun gives them), never a word of a report
+        heads = {h[2:] if h.startswith("ال") else h for h in lexicon.words("units", "heads")}
+        worded = {k.split("=", 1)[1] for k in model.weights
+                  if "=" in k and re.search(r"[\u0600-\u06ff]", k)}
+        assert worded <= heads, sorted(worded - heads)
 
 
 def test_gold_events_are_tied_to_the_sentences_that_tell_them():

@@ -12,8 +12,10 @@ event names no group.
 """
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from schemas.records import Document
 from transforms.analysis import Sentence, analyse_document
@@ -26,6 +28,28 @@ from transforms.incidents import (
 from transforms.normalize import fold_word
 
 NamesMatch = Callable[[str | None, str | None], bool]
+SHARED = Path(__file__).resolve().parents[3] / "shared"  # beside the repository (read-only)
+SCORE_PY = SHARED / "eval" / "score.py"
+DEV_JSONL = SHARED / "corpus" / "dev.jsonl"
+
+
+def load_scorer(path: Path = SCORE_PY):
+    """The shared scorer module (``../shared/eval/score.py``), imported from its path.
+
+    Raises FileNotFoundError when it is absent: a gate must fail, not skip, without it."""
+    if not path.is_file():
+        raise FileNotFoundError(f"scorer not found at {path}")
+    spec = importlib.util.spec_from_file_location("defwatch_shared_score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def extract_rows(rows: list[dict], models=None) -> list[dict]:
+    """The events ``extract_events`` gives for gold rows (``models``: the shipped ones when
+    None), as dicts for the scorer."""
+    from transforms.extract import extract_events  # extraction imports the learning package
+    return [e.to_dict() for row in rows for e in extract_events(as_document(row), models)]
 
 
 @dataclass
