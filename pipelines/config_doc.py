@@ -15,13 +15,23 @@ import importlib
 import re
 import sys
 
+from connectors.alerts import AlertSettings
 from pipelines.cli import COMMANDS
+from pipelines.options import DEFAULTS as _RUN_DEFAULTS
 
 ENV_IN_HELP = re.compile(r"\b(DEFWATCH_[A-Z0-9_]*[A-Z0-9])")
 DEFAULT_IN_HELP = re.compile(r"\bdefault:? ([^;)]+?)(?:[;)]|$)")
 CONNECTION_DESTS = frozenset({
     "es_url", "es_cloud_id", "es_api_key", "es_username", "es_password", "es_ca_certs",
     "no_verify_certs", "es_ssl_fingerprint", "es_request_timeout", "index_prefix"})
+
+_ALERT_SETTINGS = AlertSettings()
+
+
+def _num(value: float) -> str:
+    """A number as the docs write it: ``15.0`` as ``15``, ``2.5`` as ``2.5``."""
+    return f"{value:g}"
+
 
 INTRO = """\
 # Configuration
@@ -70,11 +80,11 @@ a file of mode 0600, valid `--api-key-expiration` (default 90 days) and renewed 
 it expires within 14 days.
 """
 
-ALERTS = """\
+ALERTS = f"""\
 ## Alerts
 
 Channels come from `--alert URL` (repeatable), `DEFWATCH_ALERTS` (comma-separated URLs) and the
-`alerts:` list of `feeds.yaml`; duplicates are dropped. `${NAME}` in a URL is replaced by the
+`alerts:` list of `feeds.yaml`; duplicates are dropped. `${{NAME}}` in a URL is replaced by the
 environment variable `NAME` when an alert is sent, so files and the pipeline graph hold no
 token. Every error, log line and stored delivery record shows URLs with their credentials,
 secret query values (`token=`, `key=`, …) and token-like path parts as `***`.
@@ -82,7 +92,7 @@ secret query values (`token=`, `key=`, …) and token-like path parts as `***`.
 | URL | delivery | text made safe by |
 |---|---|---|
 | `http(s)://…`, `json://…` (→ http), `jsons://…` (→ https) | POST of the event as JSON, with `Idempotency-Key` | JSON encoding (the receiver renders) |
-| `discord://WEBHOOK_ID/TOKEN` | Discord webhook, sent by defwatch itself | Markdown escaped, `@` mentions broken, `allowed_mentions: {parse: []}` |
+| `discord://WEBHOOK_ID/TOKEN` | Discord webhook, sent by defwatch itself | Markdown escaped, `@` mentions broken, `allowed_mentions: {{parse: []}}` |
 | `mmost://HOST[:PORT]/TOKEN`, `mmosts://…` | Mattermost incoming webhook (apprise) | Markdown escaped, `@channel`/`@all`/`@here`/`@user` broken |
 | `slack://A/B/C/#channel` | Slack (apprise) | `&`, `<`, `>` as entities (no `<!here>`, no hidden links) |
 | `tgram://BOT_TOKEN/CHAT_ID` | Telegram (apprise) | HTML-escaped, sent as Telegram HTML |
@@ -101,9 +111,15 @@ on a URL as `filter_<name>=…` query parameters (removed before delivery):
 | `actors` | every actor | a list of actor ids (`actor.id` or `actor.parent_id`) |
 | `min_count` | no minimum | the event's `count`, or the top of its `count_range`, is at least this |
 
-Delivery settings (`connectors/alerts.py`, `AlertSettings`): at most 10 alerts a minute per
-channel, the rest as one digest after 60 s; 3 tries per round, 8 in all, with backoff from 2 s
-up to 300 s; `--alert-retry-interval` seconds between sweeps that re-send failed alerts.
+Delivery settings (`connectors/alerts.py`, `AlertSettings`; `defwatch run` sets the first
+three from its flags): at most {_RUN_DEFAULTS["alert_max_per_minute"]} alerts a minute per
+channel (`--alert-max-per-minute`), the rest as one digest after
+{_num(_RUN_DEFAULTS["alert_digest_seconds"])} s (`--alert-digest-seconds`); a sender holds an
+alert it is sending for {_num(_RUN_DEFAULTS["alert_lease_seconds"])} s
+(`--alert-lease-seconds`); {_ALERT_SETTINGS.inline_attempts} tries per round,
+{_ALERT_SETTINGS.max_attempts} in all, with backoff from {_num(_ALERT_SETTINGS.backoff_base)} s
+up to {_num(_ALERT_SETTINGS.backoff_cap)} s; `--alert-retry-interval` seconds between sweeps
+that re-send failed alerts.
 """
 
 FEEDS_KEYS = {
