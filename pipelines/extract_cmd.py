@@ -195,24 +195,17 @@ def _umask() -> int:
     return mask
 
 
-def _unknown_options(beam_args: list[str]) -> list[str]:
-    """Arguments that no Beam option knows (a typo must not pass silently)."""
-    from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
-
-    parser = _BeamArgumentParser(allow_abbrev=False, add_help=False)
-    for cls in {str(c): c for c in PipelineOptions.__subclasses__()
-                if c.__module__.startswith("apache_beam")}.values():
-        cls._add_argparse_args(parser)
-    return parser.parse_known_args(beam_args)[1]
-
-
 def main(argv: list[str]) -> int:
     """Entry point of ``defwatch extract``."""
-    args, beam_args = build_parser().parse_known_args(argv)
-    unknown = _unknown_options(beam_args)
-    if unknown:
-        raise CommandError(f"unknown option {unknown[0]!r}; see defwatch extract --help",
-                           exit_code=2)
+    parser = build_parser()
+    args, beam_args = parser.parse_known_args(argv)
+    from pipelines.options import unknown_options, unknown_options_message
+    unknown = unknown_options(beam_args, beam_only=True)
+    if unknown:  # a typo must not pass silently (Beam would drop it with a mere warning)
+        own = [o for action in parser._actions for o in action.option_strings]
+        print(unknown_options_message("defwatch extract", unknown, beam_only=True,
+                                      also_known=own), file=sys.stderr)
+        return 2
     if args.max_line_bytes < 1:
         raise CommandError("--max-line-bytes must be at least 1", exit_code=2)
     if args.file != "-" and not os.path.isfile(args.file):

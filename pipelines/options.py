@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+from collections.abc import Iterable
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -160,30 +161,38 @@ def resolved(options: PipelineOptions) -> DefwatchOptions:
     return opts
 
 
-def _all_options_parser() -> argparse.ArgumentParser:
-    """A parser knowing every option of every PipelineOptions class (Beam's and ours)."""
+def _options_parser(beam_only: bool = False) -> argparse.ArgumentParser:
+    """A parser knowing every option of every PipelineOptions class (Beam's and ours), or of
+    Beam's own classes only (``beam_only``: commands that take Beam options but not ours)."""
     from apache_beam.options.pipeline_options import _BeamArgumentParser
     parser = _BeamArgumentParser(allow_abbrev=False, add_help=False)
     classes: dict[str, type] = {}
     for cls in PipelineOptions.__subclasses__():  # as Beam's own get_all_options does
-        classes.setdefault(str(cls), cls)
+        if not beam_only or cls.__module__.startswith("apache_beam"):
+            classes.setdefault(str(cls), cls)
     for cls in classes.values():
         cls._add_argparse_args(parser)
     return parser
 
 
-def unknown_options(args: list[str]) -> list[str]:
-    """The arguments in ``args`` that neither Beam nor defection-watch knows (typos)."""
-    _, unknown = _all_options_parser().parse_known_args(args)
+def unknown_options(args: list[str], *, beam_only: bool = False) -> list[str]:
+    """The arguments in ``args`` that neither Beam nor defection-watch knows (typos); with
+    ``beam_only``, those that no Beam option class knows."""
+    _, unknown = _options_parser(beam_only).parse_known_args(args)
     return unknown
 
 
-def unknown_options_message(prog: str, unknown: list[str]) -> str:
-    """One line naming the first unknown option, with the nearest known one when close."""
+def unknown_options_message(prog: str, unknown: list[str], *, beam_only: bool = False,
+                            also_known: Iterable[str] = ()) -> str:
+    """One line naming the first unknown option, with the nearest known one when close.
+
+    The candidates are the options ``unknown_options`` knows with the same ``beam_only``, plus
+    ``also_known`` (the command's own flags, so a typo of one of them gets its hint too).
+    """
     first = next((a for a in unknown if a.startswith("-")), unknown[0])
     name = first.split("=", 1)[0]
-    known = [o for action in _all_options_parser()._actions for o in action.option_strings]
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    known = [o for action in _options_parser(beam_only)._actions for o in action.option_strings]
+    close = difflib.get_close_matches(name, [*also_known, *known], n=1, cutoff=0.75)
     hint = f" (did you mean {close[0]}?)" if close else ""
     what = "unknown option" if first.startswith("-") else "unexpected argument"
     return f"{prog}: {what} {first!r}{hint}; see {prog} --help"

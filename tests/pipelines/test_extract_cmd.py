@@ -71,7 +71,14 @@ def test_missing_input_file_unknown_option_and_bad_output_are_usage_errors(tmp_p
     assert capsys.readouterr().err.strip() == \
         f"defwatch extract: cannot read {tmp_path / 'nope.jsonl'}: no such file"
     assert cli.main(["extract", str(source), "-o", str(tmp_path / "o"), "--runer=x"]) == 2
-    assert "unknown option '--runer=x'" in capsys.readouterr().err
+    assert capsys.readouterr().err.strip() == ("defwatch extract: unknown option '--runer=x' "
+                                               "(did you mean --runner?); see defwatch extract "
+                                               "--help")
+    assert cli.main(["extract", str(source), "-o", str(tmp_path / "o"), "--dedupe"]) == 2
+    assert "unknown option '--dedupe' (did you mean --dedup?)" in capsys.readouterr().err
+    # extract runs no streaming pipeline: run's own options are unknown here too
+    assert cli.main(["extract", str(source), "-o", str(tmp_path / "o"), "--feeds=f.yaml"]) == 2
+    assert "unknown option '--feeds=f.yaml'" in capsys.readouterr().err
     assert cli.main(["extract", str(source), "-o", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
