@@ -16,10 +16,10 @@ examples:
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from pipelines.cli import CommandError
+from pipelines.logs import configure_logging
 from pipelines.options import DefwatchOptions, unknown_options, unknown_options_message
 
 
@@ -78,8 +78,7 @@ def count_records(files: list[str]) -> int | None:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()  # idempotent; also when main is called without the defwatch entry
     known, beam_args = parser().parse_known_args(argv)
     unknown = unknown_options(beam_args)
     if unknown:  # a typo would otherwise be dropped by Beam with a mere warning

@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from pipelines.logs import configure_logging
 from pipelines.options import DefwatchOptions, unknown_options, unknown_options_message
 
 LOG = logging.getLogger("defwatch.run")
@@ -123,8 +124,7 @@ def install_indices(target) -> None:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s", stream=sys.stderr)
+    configure_logging()  # idempotent; also when main is called without the defwatch entry
     known, beam_args = parser().parse_known_args(argv)
     unknown = unknown_options(beam_args)
     if unknown:  # a typo would otherwise be dropped by Beam with a mere warning

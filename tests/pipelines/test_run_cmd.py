@@ -1,6 +1,8 @@
 """`defwatch run` plumbing: runner choice, options with environment fallbacks, status line."""
 from __future__ import annotations
 
+import io
+import logging
 import os
 import stat
 
@@ -113,6 +115,20 @@ def test_a_mistyped_option_is_a_usage_error_naming_it(command, capsys):
     assert command([*head, "--duraton", "60"]) == 2
     err = capsys.readouterr().err
     assert "unknown option '--duraton' (did you mean --duration?)" in err
+
+
+@pytest.mark.parametrize("command", [run_cmd.main, backfill_cmd.main])
+def test_the_commands_set_up_logging_with_secret_redaction(command):
+    from connectors.redact import RedactingFilter
+    root = logging.getLogger()
+    handler = logging.StreamHandler(io.StringIO())
+    root.addHandler(handler)
+    try:
+        head = ["--feeds", "feeds.yaml"] if command is run_cmd.main else ["archive.jsonl"]
+        assert command([*head, "--duraton", "60"]) == 2
+        assert any(isinstance(f, RedactingFilter) for f in handler.filters)
+    finally:
+        root.removeHandler(handler)
 
 
 def test_beam_options_pass_the_check_and_typos_of_them_do_not():
