@@ -18,6 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipelines.brief_data import Brief
+from pipelines.event_export import shown_count, shown_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 640, 520, 24
@@ -126,6 +127,7 @@ def render_html(brief: Brief, places) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
+    env.filters.update(shown_count=shown_count, shown_date=shown_date)  # as search shows them
     return env.get_template("brief.html.j2").render(
         brief=brief, map=map_figure(brief, list(places)), timeline=timeline_figure(brief))
 
