@@ -39,3 +39,10 @@ def test_count_and_date_cells_keep_qualifiers_and_ranges_as_search_shows_them():
     assert '<td class="num">12</td>' in busra_row
     raqqa_row = next(r for r in rows if "الرقة" in r)
     assert '<td class="num">?</td>' in raqqa_row and "غير معروف" in raqqa_row
+
+
+def test_the_page_allows_no_script():
+    html = _html(known_events())
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html).group(1)
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert "<script" not in html
