@@ -12,14 +12,12 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from elasticsearch import ApiError, NotFoundError, TransportError
-
-from connectors.es_client import add_es_arguments, describe_error, es_target_from_args
+from connectors.es_client import add_es_arguments, es_target_from_args
 from pipelines.brief_data import build_brief, governorate_points
 from pipelines.brief_render import PdfError, find_chromium, print_pdf, render_html
+from pipelines.cli import CommandError, OneLineParser
 from pipelines.event_query import EventFilter, QueryError, parse_when
-from pipelines.search_cmd import search_events
-from schemas.indices import alias
+from pipelines.search_cmd import fetch_events
 from schemas.records import SIDES, utc_now_iso
 from transforms.gazetteer import Gazetteer
 
@@ -32,15 +30,8 @@ The page needs no network to view: map, timeline and tables are drawn inline.
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    """Errors on one line, exit code 2."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: {message} (see --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="defwatch brief", epilog=EXAMPLES,
+    parser = OneLineParser(prog="defwatch brief", epilog=EXAMPLES,
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      description="Write the period's defection brief: a map-like plot, a "
                                  "timeline, tables by side, unit and governorate, and the "
@@ -79,18 +70,10 @@ def main(argv: list[str]) -> int:
         chromium = find_chromium(args.chromium) if fmt == "pdf" else None
     except (QueryError, PdfError) as error:
         parser.error(str(error))
-    target = es_target_from_args(args)
-    client = target.client()
     try:
-        events = search_events(client, query, sort="date", size=None,
-                               prefix=target.index_prefix)
-    except NotFoundError:
-        return _fail(f"no index {alias('events', target.index_prefix)!r} at "
-                     f"{target.display}; run `defwatch setup` first")
-    except (ApiError, TransportError) as error:
-        return _fail(describe_error(error, target))
-    finally:
-        client.close()
+        events = fetch_events(es_target_from_args(args), query, sort="date", size=None)
+    except CommandError as error:
+        return _fail(str(error))
     places = list(Gazetteer.load())
     brief = build_brief(events, since, until, governorate_points(places), utc_now_iso())
     html = render_html(brief, places)

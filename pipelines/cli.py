@@ -7,6 +7,7 @@ settings, exit 2) to end with one line on stderr and no traceback.
 """
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 
@@ -50,6 +51,14 @@ class CommandError(Exception):
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (``prog: message (see --help)``)
+    and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
 def version() -> str:

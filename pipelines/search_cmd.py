@@ -16,8 +16,14 @@ from typing import IO
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 
-from connectors.es_client import add_es_arguments, describe_error, es_target_from_args
+from connectors.es_client import (
+    EsTarget,
+    add_es_arguments,
+    describe_error,
+    es_target_from_args,
+)
 from pipelines import event_export
+from pipelines.cli import CommandError, OneLineParser
 from pipelines.event_query import (
     SORTS,
     EventFilter,
@@ -43,15 +49,8 @@ first seen in the window). Ages count back from today: 7d, 2w, 3m, 1y.
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (and exit code 2)."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: {message} (see --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="defwatch search", epilog=EXAMPLES,
+    parser = OneLineParser(prog="defwatch search", epilog=EXAMPLES,
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      description="Search defection events (Arabic or English words and "
                                  "filters).")
@@ -122,6 +121,22 @@ def search_events(client: Elasticsearch, query: EventFilter, *, sort: str | None
     return [DefectionEvent.from_dict(hit["_source"]) for hit in response["hits"]["hits"]]
 
 
+def fetch_events(target: EsTarget, query: EventFilter, *, sort: str | None = None,
+                 size: int | None = 20) -> list[DefectionEvent]:
+    """``search_events`` on the cluster of ``target`` (a client of its own, closed after);
+    a missing events index or a cluster error is a ``CommandError`` of one line naming it."""
+    client = target.client()
+    try:
+        return search_events(client, query, sort=sort, size=size, prefix=target.index_prefix)
+    except NotFoundError:
+        raise CommandError(f"no index {alias('events', target.index_prefix)!r} at "
+                           f"{target.display}; run `defwatch setup` first") from None
+    except (ApiError, TransportError) as error:
+        raise CommandError(describe_error(error, target)) from None
+    finally:
+        client.close()
+
+
 def _write(events: list[DefectionEvent], fmt: str, path: str | None) -> None:
     """Events in ``fmt`` to ``path`` (CSV files get a BOM so spreadsheets read UTF-8)."""
     writer = event_export.WRITERS[fmt]
@@ -145,21 +160,12 @@ def main(argv: list[str]) -> int:
         query = event_filter(args, dt.date.today())
     except QueryError as error:
         parser.error(str(error))
-    target = es_target_from_args(args)
-    client = target.client()
     try:
-        events = search_events(client, query, sort=args.sort,
-                               size=None if args.all else args.size,
-                               prefix=target.index_prefix)
-    except NotFoundError:
-        print(f"defwatch search: no index {alias('events', target.index_prefix)!r} at "
-              f"{target.display}; run `defwatch setup` first", file=sys.stderr)
-        return 1
-    except (ApiError, TransportError) as error:
-        print(f"defwatch search: {describe_error(error, target)}", file=sys.stderr)
-        return 1
-    finally:
-        client.close()
+        events = fetch_events(es_target_from_args(args), query, sort=args.sort,
+                              size=None if args.all else args.size)
+    except CommandError as error:
+        print(f"defwatch search: {error}", file=sys.stderr)
+        return error.exit_code
     try:
         _write(events, fmt, args.output)
     except OSError as error:

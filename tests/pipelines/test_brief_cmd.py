@@ -6,14 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
 
 from pipelines import brief_cmd
-from schemas import index_setup
-from tests.support.known_events import known_events
+from tests.support.known_events import indexed_known_events, known_events
 
 pytestmark = pytest.mark.es
 CHROMIUM = os.environ.get("DEFWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -25,16 +23,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
 @pytest.fixture(scope="module")
 def flags(es_client, es_url):
     """The known events indexed once under their own prefix; the CLI flags."""
-    prefix = f"t-brief-{uuid.uuid4().hex[:8]}"
-    index_setup.install(es_client, prefix=prefix)
-    try:
-        for event in known_events():
-            es_client.index(index=f"{prefix}-events", id=event.event_id,
-                            document=event.to_dict())
-        es_client.indices.refresh(index=f"{prefix}-events")
-        yield ["--es-url", es_url, "--index-prefix", prefix]
-    finally:
-        index_setup.uninstall(es_client, prefix)
+    with indexed_known_events(es_client, es_url, "brief") as flags:
+        yield flags
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
 
 import pytest
 
 from pipelines import event_export, search_cmd
-from schemas import index_setup
 from schemas.records import Actor, DateRange, DefectionEvent
 from tests.schemas.samples import full_event, second_event
-from tests.support.known_events import _event, known_events
+from tests.support.known_events import _event, indexed_known_events, known_events
 
 pytestmark = pytest.mark.es
 
@@ -21,16 +19,8 @@ pytestmark = pytest.mark.es
 @pytest.fixture(scope="module")
 def flags(es_client, es_url):
     """The known events indexed once for the module under its own prefix; the CLI flags."""
-    prefix = f"t-search-{uuid.uuid4().hex[:8]}"
-    index_setup.install(es_client, prefix=prefix)
-    try:
-        for event in known_events():
-            es_client.index(index=f"{prefix}-events", id=event.event_id,
-                            document=event.to_dict())
-        es_client.indices.refresh(index=f"{prefix}-events")
-        yield ["--es-url", es_url, "--index-prefix", prefix]
-    finally:
-        index_setup.uninstall(es_client, prefix)
+    with indexed_known_events(es_client, es_url, "search") as flags:
+        yield flags
 
 
 def _ids(capsys, argv: list[str]) -> list[str]:

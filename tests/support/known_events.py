@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from schemas import index_setup
 from schemas.records import (
     Actor,
     DateRange,
@@ -73,3 +77,19 @@ def known_events() -> list[DefectionEvent]:
     ]
 
 
+
+
+@contextmanager
+def indexed_known_events(es_client, es_url: str, name: str) -> Iterator[list[str]]:
+    """The known events indexed under a prefix of their own (``t-NAME-…``, installed and
+    refreshed); yields the CLI flags that point a command at them, uninstalls afterwards."""
+    prefix = f"t-{name}-{uuid.uuid4().hex[:8]}"
+    index_setup.install(es_client, prefix=prefix)
+    try:
+        for event in known_events():
+            es_client.index(index=f"{prefix}-events", id=event.event_id,
+                            document=event.to_dict())
+        es_client.indices.refresh(index=f"{prefix}-events")
+        yield ["--es-url", es_url, "--index-prefix", prefix]
+    finally:
+        index_setup.uninstall(es_client, prefix)
