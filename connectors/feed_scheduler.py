@@ -66,9 +66,10 @@ class ScheduleSettings:
 
 def backoff_delay(failures: int, interval: float, cap: float,
                   rng: random.Random | None = None) -> float:
-    """Seconds before the next poll after ``failures`` failed polls in a row."""
+    """Seconds before the next poll after ``failures`` failed polls in a row:
+    ``interval × 2^failures`` with ±20 % jitter, then capped, so never more than ``cap``."""
     jitter = (rng or random).uniform(0.8, 1.2)
-    return min(cap, interval * 2 ** max(1, failures)) * jitter
+    return min(cap, interval * 2 ** max(1, failures) * jitter)
 
 
 @dataclass

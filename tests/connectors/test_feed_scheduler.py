@@ -5,6 +5,7 @@ that is never polled twice at once, the per-poll limit, pending entries, stop an
 """
 from __future__ import annotations
 
+import random
 import socket
 import time
 
@@ -131,7 +132,14 @@ def test_a_failing_feed_backs_off_exponentially_then_recovers(outlets):
 
 
 def test_backoff_is_capped():
-    assert backoff_delay(30, interval=60.0, cap=900.0) <= 900.0 * 1.2
+    rng = random.Random(7)
+    for failures in range(1, 40):
+        for _ in range(50):
+            assert backoff_delay(failures, interval=60.0, cap=900.0, rng=rng) <= 900.0
+    assert backoff_delay(30, interval=60.0, cap=900.0) == 900.0
+    # 60·2^4 = 960: jitter below 0.9375 brings it under the cap, above it the cap holds
+    waits = {backoff_delay(4, interval=60.0, cap=900.0, rng=rng) for _ in range(200)}
+    assert max(waits) == 900.0 and min(waits) < 900.0
     assert 0.8 * 120 <= backoff_delay(1, interval=60.0, cap=900.0) <= 1.2 * 120
 
 
