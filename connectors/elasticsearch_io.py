@@ -168,21 +168,20 @@ def _error_wait_reason(error: BaseException) -> str:
 
 
 def wait_out(delay: float, reasons: set[str] | frozenset[str]) -> None:
-    """Sleep ``delay`` seconds before a retry, counting every second of it as waited.
+    """Sleep ``delay`` seconds before a retry, counting the seconds slept as waited.
 
     ``elasticsearch:wait/<why>`` is the number of seconds writers spent waiting for
-    Elasticsearch (``why`` from ``wait_reason``): it grows all through an outage, so every
-    status line during one says ``es=wait:<why>``.
+    Elasticsearch (``why`` from ``wait_reason``), rounded up: the wait sleeps at most a second
+    at a time and each sleep counts one, so ``wait_out(0.3)`` counts 1, ``wait_out(2.5)`` 3 and
+    ``wait_out(0)`` nothing. It grows all through an outage, so every status line during one
+    says ``es=wait:<why>``.
     """
     counters = [beam.metrics.Metrics.counter(NAMESPACE, f"wait/{r}") for r in sorted(reasons)]
     end = time.monotonic() + delay
-    while True:
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(1.0, left))
         for counter in counters:
             counter.inc()
-        left = end - time.monotonic()
-        if left <= 0:
-            return
-        time.sleep(min(1.0, left))
 
 
 def is_retryable(error: BaseException) -> bool:

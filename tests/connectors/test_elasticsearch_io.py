@@ -1,6 +1,7 @@
 """WriteToElasticsearch against the real Elasticsearch, directly and through a loopback proxy."""
 from __future__ import annotations
 
+import collections
 import functools
 import threading
 
@@ -9,6 +10,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from connectors import elasticsearch_io
 from connectors.elasticsearch_io import (
     BulkSettings,
     IndexedDoc,
@@ -17,6 +19,7 @@ from connectors.elasticsearch_io import (
     _classify,
     _to_action,
     article_doc,
+    wait_out,
 )
 from schemas.records import Article, DeadLetter
 from tests.support.es_proxy import ElasticsearchProxy
@@ -45,6 +48,32 @@ def test_backoff_is_capped_and_grows():
     assert 4.0 <= _backoff(3, 1.0, 30.0) <= 8.0  # half to full jitter of 2**3
     assert 15.0 <= _backoff(5, 1.0, 30.0) <= 30.0  # 2**5 capped at 30
     assert _backoff(50, 1.0, 30.0) <= 30.0
+
+
+@pytest.mark.parametrize("delay, sleeps, counted", [
+    (0, [], 0), (0.3, [0.3], 1), (1.0, [1.0], 1), (2.5, [1.0, 1.0, 0.5], 3)])
+def test_wait_out_counts_the_seconds_it_sleeps(monkeypatch, delay, sleeps, counted):
+    now, slept, counts = [100.0], [], collections.Counter()
+
+    def sleep(seconds):
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    class Counter:
+        def __init__(self, name):
+            self.name = name
+
+        def inc(self, n=1):
+            counts[self.name] += n
+
+    monkeypatch.setattr(elasticsearch_io.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(elasticsearch_io.time, "sleep", sleep)
+    monkeypatch.setattr(elasticsearch_io.beam.metrics.Metrics, "counter",
+                        lambda namespace, name: Counter(f"{namespace}:{name}"))
+    wait_out(delay, {"unreachable", "disk_full"})
+    assert slept == sleeps
+    assert counts == ({"elasticsearch:wait/unreachable": counted,
+                       "elasticsearch:wait/disk_full": counted} if counted else {})
 
 
 def test_statuses_are_classified():
