@@ -261,7 +261,7 @@ class Deliverer:
         if channel.is_webhook:
             self._post(url, payload, {"Idempotency-Key": delivery_id} if delivery_id else {})
         elif channel.scheme in DISCORD_SCHEMES:
-            self._discord(url, *escape_for(channel.scheme, title, body)[:2])
+            self._discord(url, *escape_for(channel.scheme, title, body))
         else:
             self._apprise(url, *escape_for(channel.scheme, title, body))
 
@@ -295,14 +295,16 @@ class Deliverer:
             if response.status_code >= 300:
                 raise DeliveryError(f"http_status:{response.status_code}", response.text)
 
-    def _apprise(self, url: str, title: str, body: str, body_format: str) -> None:
+    def _apprise(self, url: str, title: str, body: str) -> None:
+        """An apprise channel, sent the (escaped) text as TEXT: apprise escapes it for
+        channels that render HTML or Slack markup (see ``alert_escape``)."""
         import apprise
 
         notifier = apprise.Apprise()
         if not notifier.add(url):
             raise DeliveryError("apprise_bad_url", _display_name(url))
         try:
-            sent = notifier.notify(title=title, body=body, body_format=body_format)
+            sent = notifier.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
         except Exception as error:  # noqa: BLE001 - a plugin bug is a failed delivery
             raise DeliveryError(f"apprise_error:{type(error).__name__}", str(error)) \
                 from error

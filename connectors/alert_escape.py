@@ -3,8 +3,9 @@
 An alert quotes the report (the evidence sentence, its URLs), and a hostile or careless
 article can hold text that a chat service would act on: ``@everyone``/``@here``/``@channel``
 pings, ``<@123>`` or ``<!here>`` mention tokens, Markdown links that hide their target
-(``[click](https://evil)``), HTML. ``escape_for(scheme, title, body)`` returns the text and
-the apprise body format to send it with, per channel:
+(``[click](https://evil)``), HTML. ``escape_for(scheme, title, body)`` returns the title and
+body made safe for the channel; every apprise channel is sent them as TEXT
+(``NotifyFormat.TEXT``, set by ``Deliverer``), per channel:
 
 =================  ===========================================================================
 channel            what is done
@@ -72,12 +73,12 @@ def escape_markdown(text: str) -> str:
     return "".join(out)
 
 
-def escape_for(scheme: str, title: str, body: str) -> tuple[str, str, str]:
-    """``(title, body, apprise body format)`` safe to send to a channel of ``scheme``."""
+def escape_for(scheme: str, title: str, body: str) -> tuple[str, str]:
+    """``(title, body)`` safe to send to a channel of ``scheme`` (apprise channels as TEXT)."""
     scheme = scheme.lower()
     title, body = " ".join(clean_text(title).split()), clean_text(body)  # a title is one line
     if scheme in MARKDOWN_SCHEMES:
-        return escape_markdown(title), escape_markdown(body), "text"
+        return escape_markdown(title), escape_markdown(body)
     if scheme.startswith("mailto"):
-        return title, body, "text"
-    return break_mentions(title), break_mentions(body), "text"
+        return title, body
+    return break_mentions(title), break_mentions(body)
