@@ -81,11 +81,6 @@ class Deadline:
         if fired or self.expired:
             _shutdown(sock)
 
-    def forget(self, sock: socket.socket) -> None:
-        """Stop watching ``sock`` (it outlives this fetch in a connection pool)."""
-        with self._lock:
-            self._sockets.discard(sock)
-
     def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` (at most until the deadline; a cancel wakes it at once)."""
         self._woken.wait(min(max(0.0, seconds), self.remaining()))
