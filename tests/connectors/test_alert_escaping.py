@@ -116,16 +116,20 @@ def test_telegram_gets_escaped_html(delivered):
 
 
 def test_email_has_no_header_injection_and_html_mail_is_escaped(delivered):
+    assert set(delivered["email"]) == {"desk@example.org", "html@example.org"}
+    html_parts = {}
     for address, record in delivered["email"].items():
         message = email.message_from_bytes(record.raw, policy=email.policy.default)
         assert message.get("Bcc") is None and "victim" not in (message.get("To") or "")
         assert record.recipients == [address]
         assert "\n" not in str(message.get("Subject"))
-        for part in message.walk():
-            if part.get_content_type() == "text/html":
-                html = part.get_content()
-                assert "<script>" not in html and "&lt;script&gt;" in html
-                assert "<b>html</b>" not in html
+        html_parts[address] = [part.get_content() for part in message.walk()
+                               if part.get_content_type() == "text/html"]
+    assert html_parts["html@example.org"], "the format=html mail has no text/html part"
+    for html in html_parts["html@example.org"]:
+        assert "<script>" not in html and "&lt;script&gt;" in html
+        assert "<b>html</b>" not in html
+    assert html_parts["desk@example.org"] == []  # format=text: plain text only
 
 
 def test_the_webhook_carries_the_text_as_json_data(delivered):
