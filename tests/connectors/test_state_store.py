@@ -33,12 +33,25 @@ def test_a_new_store_resumes_from_the_committed_cursor(es_url, es_client, es_bar
     restarted.close()
 
 
-def test_validators_and_commits_do_not_overwrite_each_other(es_url, es_bare_prefix):
+def test_validators_and_commits_do_not_overwrite_each_other(es_url, es_bare_prefix,
+                                                            monkeypatch):
     store = ElasticsearchCursorStore(es_url, None, es_bare_prefix)
     other = ElasticsearchCursorStore(es_url, None, es_bare_prefix)
     store.commit("dez24", refs("a"))
-    other.set_validators("dez24", "\"e2\"", None)  # another writer of the same cursor
+    real_read, reads = store._read, []
+
+    def read_then_other_writer(feed_id):
+        """The commit's read; on the first one, another writer stores new validators
+        between that read and the commit's write (which must then not drop them)."""
+        result = real_read(feed_id)
+        reads.append(result[0].get("etag"))
+        if len(reads) == 1:
+            other.set_validators(feed_id, '"e2"', None)
+        return result
+
+    monkeypatch.setattr(store, "_read", read_then_other_writer)
     store.commit("dez24", refs("b"))
+    assert reads == [None, '"e2"']  # the first write conflicted; the retry read the etag
     cursor = ElasticsearchCursorStore(es_url, None, es_bare_prefix).get("dez24")
     assert (cursor["etag"], cursor["seen"]) == ('"e2"', ["a", "b"])
     store.close()
