@@ -150,3 +150,19 @@ def test_status_line_names_the_feeds_backing_off():
     assert " backoff=2(never,tarpit) es=ok" in format_status({}, 5, waiting=["never", "tarpit"])
     assert " backoff=0 " in format_status({}, 5, waiting=[])
     assert "backoff" not in format_status({}, 5)
+
+
+def test_the_failed_alert_sweep_runs_on_every_nth_tick_after_the_start():
+    from apache_beam.utils.timestamp import Timestamp
+
+    from pipelines.streaming import _sweep_due
+    start = 1_000.0
+    due = [t for t in range(0, 250) if _sweep_due(start + t, start, 1.0, 60.0)]
+    assert due == [60, 120, 180, 240]  # not on the first tick (the start itself)
+    assert _sweep_due(start + 59.6, start, 1.0, 60.0)  # a late tick still counts as the 60th
+    assert not _sweep_due(start + 60.6, start, 1.0, 60.0)
+    assert _sweep_due(Timestamp(start + 10), start, 2.0, 10.0)  # Beam's tick timestamps
+    assert not _sweep_due(Timestamp(start + 8), start, 2.0, 10.0)
+    # a sweep interval shorter than a tick: every tick after the start
+    assert [t for t in range(4) if _sweep_due(start + t, start, 1.0, 0.2)] == [1, 2, 3]
+    assert not _sweep_due(start - 5, start, 1.0, 60.0)  # a tick before the start: none
