@@ -46,12 +46,12 @@ from benchmarks.streaming_site import (  # noqa: E402
     AlertLatency,
     NewsSite,
     allow_args,
-    drop_prefix,
     es_count,
     percentile,
 )
 from benchmarks.synthetic_reports import generate  # noqa: E402
 from connectors.es_client import make_client  # noqa: E402
+from schemas.index_setup import uninstall  # noqa: E402
 from tests.support.receivers import WebhookReceiver  # noqa: E402
 
 DEFWATCH = [sys.executable, "-m", "pipelines.cli"]
@@ -152,7 +152,7 @@ def throughput(args, url: str, client) -> dict:
                 timeout=args.timeout)
             stored = es_count(client, prefix, "articles")
         finally:
-            drop_prefix(client, prefix)
+            uninstall(client, prefix)
     result = {"articles": total, "batch_seconds": round(batch_s, 1),
               "batch_per_s": round(total / batch_s, 2),
               "plain_loop_per_s": round(total / plain_s, 2), "stored": stored,
@@ -184,7 +184,7 @@ def latency(args, url: str, client) -> dict:
             run_until(run_args, lambda: False, timeout=spread + 90)
             events = es_count(client, prefix, "events")
         finally:
-            drop_prefix(client, prefix)
+            uninstall(client, prefix)
         seen = AlertLatency(site).latencies(hook.requests)
     values = sorted(seen.values())
     digests = sum(1 for r in hook.requests if r.status < 300 and r.json.get("kind") == "digest")

@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from elasticsearch import Elasticsearch  # noqa: E402
 
-from schemas.index_setup import install  # noqa: E402
+from schemas.index_setup import install, uninstall  # noqa: E402
 from tests.support.news_site import NewsSite  # noqa: E402
 
 
@@ -92,72 +92,73 @@ def soak(es_url: str, minutes: float, outlets: int, publish_interval: float,
     client = Elasticsearch(es_url, request_timeout=60)
     prefix = f"soak-{uuid.uuid4().hex[:8]}"
     install(client, prefix=prefix)
-    duration = minutes * 60
-    with NewsSite(outlets=outlets, first_host=40, keep_items=30,
-                  copy_every=copy_every) as site, \
-            tempfile.TemporaryDirectory() as tmp:
-        feeds = Path(tmp) / "feeds.yaml"
-        feeds.write_text(site.feeds_yaml(), encoding="utf-8")
-        site.publish(outlets)
-        site.publish_every(publish_interval)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "run", "--feeds", str(feeds), "--es-url",
-             es_url, "--index-prefix", prefix, "--duration", str(duration), "--no-setup",
-             "--poll-interval", str(poll_interval), "--tick-interval", str(tick_interval),
-             "--status-interval", "0", *site.allow_hosts()],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True)
-        started = time.monotonic()
-        samples: list[tuple[float, int]] = []
-        parts: dict[str, list[tuple[float, int]]] = {}
-        try:
-            quiet = max(duration * 0.6, duration - 20)  # then the last reports get polled
-            while proc.poll() is None and time.monotonic() - started < duration:
-                now, rss = time.monotonic() - started, tree_rss(proc.pid)
-                samples.append((now, sum(rss.values())))
-                for name, value in rss.items():
-                    parts.setdefault(name, []).append((now, value))
-                if time.monotonic() - started >= quiet:
-                    site.stop_publishing()
-                time.sleep(sample_every)
-            site.stop_publishing()
-            published = len(site.reports)
-            code = proc.wait(timeout=duration + 300)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-        stderr = proc.stderr.read()
-        if log:
-            Path(log).write_text(stderr, encoding="utf-8")
-        articles = _count(client, f"{prefix}-articles")
-        deadline = time.monotonic() + 60
-        while articles < published and time.monotonic() < deadline:
-            time.sleep(1)
+    try:
+        duration = minutes * 60
+        with NewsSite(outlets=outlets, first_host=40, keep_items=30,
+                      copy_every=copy_every) as site, \
+                tempfile.TemporaryDirectory() as tmp:
+            feeds = Path(tmp) / "feeds.yaml"
+            feeds.write_text(site.feeds_yaml(), encoding="utf-8")
+            site.publish(outlets)
+            site.publish_every(publish_interval)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "pipelines.cli", "run", "--feeds", str(feeds), "--es-url",
+                 es_url, "--index-prefix", prefix, "--duration", str(duration), "--no-setup",
+                 "--poll-interval", str(poll_interval), "--tick-interval", str(tick_interval),
+                 "--status-interval", "0", *site.allow_hosts()],
+                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                start_new_session=True)
+            started = time.monotonic()
+            samples: list[tuple[float, int]] = []
+            parts: dict[str, list[tuple[float, int]]] = {}
+            try:
+                quiet = max(duration * 0.6, duration - 20)  # then the last reports get polled
+                while proc.poll() is None and time.monotonic() - started < duration:
+                    now, rss = time.monotonic() - started, tree_rss(proc.pid)
+                    samples.append((now, sum(rss.values())))
+                    for name, value in rss.items():
+                        parts.setdefault(name, []).append((now, value))
+                    if time.monotonic() - started >= quiet:
+                        site.stop_publishing()
+                    time.sleep(sample_every)
+                site.stop_publishing()
+                published = len(site.reports)
+                code = proc.wait(timeout=duration + 300)
+            finally:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            stderr = proc.stderr.read()
+            if log:
+                Path(log).write_text(stderr, encoding="utf-8")
             articles = _count(client, f"{prefix}-articles")
-        steady = samples[len(samples) // 3:]
-        result = {
-            "minutes": minutes, "outlets": outlets, "publish_interval_s": publish_interval,
-            "tick_interval_s": tick_interval,
-            "exit_code": code, "reports_published": published,
-            "articles": articles, "missing_articles": len(site.article_ids()) - articles,
-            "incidents": len({r.incident for r in site.reports}),
-            "events": _count(client, f"{prefix}-events"),
-            "dead_letters": _count(client, f"{prefix}-deadletter"),
-            "cursor_ids_max": max(_cursor_sizes(client, prefix), default=0),
-            "feeds_in_state": len(_cursor_sizes(client, prefix)),
-            "rss_mb_start": round(steady[0][1] / 1e6, 1) if steady else None,
-            "rss_mb_end": round(samples[-1][1] / 1e6, 1) if samples else None,
-            "rss_mb_peak": round(max(b for _, b in samples) / 1e6, 1) if samples else None,
-            "rss_slope_mb_per_min": round(slope_mb_per_min(steady), 2),
-            "rss_slope_by_process": {name: round(slope_mb_per_min(values[len(values) // 3:]), 2)
-                                     for name, values in parts.items()},
-            "rss_mb_end_by_process": {name: round(values[-1][1] / 1e6, 1)
-                                      for name, values in parts.items()},
-            "samples": len(samples), "stderr_tail": stderr.strip().splitlines()[-5:],
-        }
-    for index in client.indices.get(index=f"{prefix}-*", expand_wildcards="all"):
-        client.indices.delete(index=index)
-    client.close()
+            deadline = time.monotonic() + 60
+            while articles < published and time.monotonic() < deadline:
+                time.sleep(1)
+                articles = _count(client, f"{prefix}-articles")
+            steady = samples[len(samples) // 3:]
+            result = {
+                "minutes": minutes, "outlets": outlets, "publish_interval_s": publish_interval,
+                "tick_interval_s": tick_interval,
+                "exit_code": code, "reports_published": published,
+                "articles": articles, "missing_articles": len(site.article_ids()) - articles,
+                "incidents": len({r.incident for r in site.reports}),
+                "events": _count(client, f"{prefix}-events"),
+                "dead_letters": _count(client, f"{prefix}-deadletter"),
+                "cursor_ids_max": max(_cursor_sizes(client, prefix), default=0),
+                "feeds_in_state": len(_cursor_sizes(client, prefix)),
+                "rss_mb_start": round(steady[0][1] / 1e6, 1) if steady else None,
+                "rss_mb_end": round(samples[-1][1] / 1e6, 1) if samples else None,
+                "rss_mb_peak": round(max(b for _, b in samples) / 1e6, 1) if samples else None,
+                "rss_slope_mb_per_min": round(slope_mb_per_min(steady), 2),
+                "rss_slope_by_process": {name: round(slope_mb_per_min(values[len(values) // 3:]), 2)
+                                         for name, values in parts.items()},
+                "rss_mb_end_by_process": {name: round(values[-1][1] / 1e6, 1)
+                                          for name, values in parts.items()},
+                "samples": len(samples), "stderr_tail": stderr.strip().splitlines()[-5:],
+            }
+    finally:
+        uninstall(client, prefix)
+        client.close()
     return result
 
 

@@ -7,7 +7,8 @@
 - :func:`hostile_sites`: feeds that never answer, trickle their headers, are malformed, never
   end, redirect in a loop, or list unsafe URLs, each on its own address (127.0.0.60 onwards).
 - :class:`AlertLatency`: report-to-alert latency from a webhook receiver's requests.
-- small Elasticsearch helpers (counts, events, cleanup of a benchmark's index prefix).
+- small Elasticsearch helpers (counts, events); a benchmark's indices and templates are
+  removed with ``schemas.index_setup.uninstall``.
 """
 from __future__ import annotations
 
@@ -141,13 +142,3 @@ def es_docs(client, prefix: str, kind: str) -> list[dict]:
     response = client.search(index=f"{prefix}-{kind}", size=10000)
     return [hit["_source"] for hit in response["hits"]["hits"]]
 
-
-def drop_prefix(client, prefix: str) -> None:
-    """Delete a benchmark's indices and templates (explicit names only)."""
-    names = list(client.indices.get(index=f"{prefix}-*", expand_wildcards="all",
-                                    ignore_unavailable=True, allow_no_indices=True))
-    if names:
-        client.indices.delete(index=",".join(names), ignore_unavailable=True)
-    templates = client.options(ignore_status=404).indices.get_index_template(name=f"{prefix}-*")
-    for item in templates.get("index_templates", []):
-        client.indices.delete_index_template(name=item["name"])
