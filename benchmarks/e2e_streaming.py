@@ -12,7 +12,7 @@ redirects in a loop, one lists unsafe URLs. Then:
 
 1. ``defwatch run --poll-interval 3 --duration spread+40`` with a webhook alert: does it end
    by itself (within the drain time + 10 s of its duration)?
-2. The events in Elasticsearch, scored with ``/work/shared/eval/score.py`` against the gold,
+2. The events in Elasticsearch, scored with ``../shared/eval/score.py`` against the gold,
    next to ``defwatch extract`` on the same reports (target: within 0.03 events F1).
 3. Report-to-alert latency (report entering its feed → alert or digest received): p50, p95.
 4. A restart (``--duration 25``): no event, article or alert added.
@@ -43,7 +43,6 @@ from benchmarks.streaming_site import (  # noqa: E402
     AlertLatency,
     NewsSite,
     allow_args,
-    drop_prefix,
     es_count,
     es_docs,
     hostile_feed_entries,
@@ -51,11 +50,13 @@ from benchmarks.streaming_site import (  # noqa: E402
     percentile,
 )
 from connectors.es_client import make_client  # noqa: E402
+from pipelines.options import DEFAULTS  # noqa: E402
+from schemas.index_setup import uninstall  # noqa: E402
 from tests.support.receivers import WebhookReceiver  # noqa: E402
+from tests.transforms.date_scoring import load_scorer  # noqa: E402
 
-SCORE = Path("/work/shared/eval/score.py")
 DEFAULT_CORPUS = REPO / "tests" / "fixtures" / "heldout_reports.jsonl"
-DRAIN = 30.0
+DRAIN = DEFAULTS["drain_seconds"]  # the run's drain (no article decision delay here)
 
 
 def load_reports(path: Path, count: int | None, spread: float) -> list[dict]:
@@ -70,9 +71,9 @@ def load_reports(path: Path, count: int | None, spread: float) -> list[dict]:
 
 
 def score(gold: Path, events: Path) -> dict:
-    out = subprocess.run([sys.executable, str(SCORE), "--gold", str(gold), "--pred",
-                          str(events), "--json"], capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout)
+    """Events F1 of ``events`` against ``gold`` (the shared scorer, ``../shared/eval``)."""
+    scorer = load_scorer()
+    result = scorer.score(scorer.load_jsonl(gold), scorer.load_jsonl(events))
     return {"f1": result["events"]["f1"], "precision": result["events"]["precision"],
             "recall": result["events"]["recall"], "stray": len(result.get("stray_doc_ids") or [])}
 
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                                                       if r.status < 300]) - alerts_before}
             result["feeds_check"] = feeds_check(feeds_path, hosts, len(feeds["feeds"]))
         finally:
-            drop_prefix(client, prefix)
+            uninstall(client, prefix)
     client.close()
     print(json.dumps(result, indent=None if args.json else 2, ensure_ascii=False))
     return 0
