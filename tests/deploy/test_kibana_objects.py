@@ -144,8 +144,12 @@ def test_the_map_sizes_incidents_by_count_over_the_operators_basemap():
     text = build.with_basemap(NDJSON.read_text(encoding="utf-8"),
                               "https://tiles.example.org/{z}/{x}/{y}.png")
     assert "https://tiles.example.org/{z}/{x}/{y}.png" in text
-    assert build.BASEMAP_PLACEHOLDER not in build.with_basemap(text, None)
     assert all(json.loads(line) for line in text.splitlines())
+    default = build.with_basemap(NDJSON.read_text(encoding="utf-8"), None)
+    assert build.BASEMAP_PLACEHOLDER not in default
+    (mapping,) = [o for o in map(json.loads, default.splitlines()) if o["type"] == "map"]
+    basemap = json.loads(mapping["attributes"]["layerListJSON"])[0]
+    assert basemap["sourceDescriptor"]["urlTemplate"] == build.DEFAULT_BASEMAP
 
 
 @pytest.mark.parametrize("obj", _objects(), ids=lambda o: o["id"])
