@@ -47,13 +47,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ES_VERSION = "9.5.4"  # newest 9.x integ-test-zip that resolves on Maven Central
-ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{ES_VERSION}:zip"
 ARTIFACT_PATH = (f"org/elasticsearch/distribution/integ-test-zip/elasticsearch/{ES_VERSION}/"
                  f"elasticsearch-{ES_VERSION}.zip")
 MAVEN_CENTRAL = "https://repo.maven.apache.org/maven2"
 DOWNLOAD_ATTEMPTS = 3
-# Maven Central serves no checksum files for this artifact (``--strict-checksums`` fails), so
-# the zip is verified against this pinned SHA-512 after every download.
+# Maven Central serves no checksum files for this artifact, so the zip is verified against this
+# pinned SHA-512 after every download (and before a local Maven copy is used).
 ES_ZIP_SHA512 = (
     "a75df614854ace52dd0bce977662b3792873ac077ec0af9026cd0b2a0eb119e4"
     "49910f8eb8ed577d1a83c51c6ee6af71bf5004c3cf5b418c979186de8b5dd9e6")
@@ -248,21 +247,14 @@ def sha512_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_zip(path: Path, expected: str = ES_ZIP_SHA512) -> None:
-    """Delete ``path`` and raise when its SHA-512 is not the pinned one."""
-    actual = sha512_of(path)
-    if actual != expected:
-        path.unlink(missing_ok=True)
-        raise LocalESError(
-            f"{path.name}: SHA-512 mismatch (got {actual[:16]}…, pinned {expected[:16]}…); "
-            "deleted it. A corrupted or substituted download: run start again, and if it "
-            "repeats, check the Maven mirror")
-
-
 def _local_maven_copy() -> Path | None:
     """The zip in the local Maven repository (``$HOME/.m2``), if an earlier ``mvn`` put it
-    there. Only ``$HOME`` counts: a run with an empty ``HOME`` downloads, as on a new machine."""
-    candidate = Path.home() / ".m2" / "repository" / ARTIFACT_PATH
+    there. Only ``$HOME`` counts: a run with an empty or unset ``HOME`` downloads, as on a new
+    machine (``Path.home()`` would fall back to the account's home directory)."""
+    home = os.environ.get("HOME")
+    if not home:
+        return None
+    candidate = Path(home) / ".m2" / "repository" / ARTIFACT_PATH
     return candidate if candidate.is_file() else None
 
 

@@ -88,6 +88,18 @@ def test_a_download_is_kept_only_when_its_sha512_is_the_pinned_one(tmp_path, ser
                           attempts=1)
 
 
+def test_a_local_maven_copy_is_read_only_from_home(tmp_path, monkeypatch):
+    copy = tmp_path / ".m2" / "repository" / local_es.ARTIFACT_PATH
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(b"zip")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert local_es._local_maven_copy() == copy
+    monkeypatch.setenv("HOME", "")
+    assert local_es._local_maven_copy() is None
+    monkeypatch.delenv("HOME")  # Path.home() would fall back to the account's home
+    assert local_es._local_maven_copy() is None
+
+
 def test_fetch_takes_the_zip_from_the_configured_repository(tmp_path, served, monkeypatch):
     www, base, hits = served
     monkeypatch.setenv("DEFWATCH_MAVEN_REPO", base)
