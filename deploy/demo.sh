@@ -19,19 +19,11 @@ bash deploy/runners/build_prism.sh >/dev/null || echo "demo: Prism unavailable; 
 echo "== local Elasticsearch (its first start downloads ~130 MB: a few minutes)" >&2
 if [ -z "${DEFWATCH_ES_URL:-}" ]; then
   # This checkout's node, else a new one on the first free port from 9200 (as deploy/test.sh).
-  first=${DEFWATCH_LOCAL_ES_PORT:-9200}
-  for port in $(seq "$first" $((first + 19))); do
-    if defwatch local-es status --port "$port" >/dev/null 2>&1; then
-      DEFWATCH_ES_URL=$(defwatch local-es status --port "$port" | tail -n 1); break
-    fi
-    if DEFWATCH_ES_URL=$(defwatch local-es start --port "$port" 2>"$work/es.err" | tail -n 1); then
-      sed 's/^/   /' "$work/es.err" >&2
-      break
-    fi
-    grep -q "is taken" "$work/es.err" || { cat "$work/es.err" >&2; exit 1; }  # a real failure
-    DEFWATCH_ES_URL=""
-  done
-  [ -n "$DEFWATCH_ES_URL" ] || { echo "demo: no free port for the local Elasticsearch" >&2; exit 1; }
+  source deploy/lib/local_es_port.sh
+  status=0
+  local_es_on_first_free_port "${DEFWATCH_LOCAL_ES_PORT:-9200}" "$work/es.err" || status=$?
+  [ "$status" != 1 ] || exit 1  # a real failure, already shown
+  [ "$status" = 0 ] || { echo "demo: no free port for the local Elasticsearch" >&2; exit 1; }
 fi
 export DEFWATCH_ES_URL
 echo "   $DEFWATCH_ES_URL" >&2

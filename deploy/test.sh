@@ -25,19 +25,17 @@ ruff check .
 
 if [ -z "${DEFWATCH_ES_URL:-}" ]; then
   echo "== local Elasticsearch" >&2
-  # The first port from 9200 that is free or already serves this checkout's node.
-  for port in $(seq 9200 9219); do
-    if defwatch local-es status --port "$port" >/dev/null 2>&1; then
-      DEFWATCH_ES_URL=$(defwatch local-es status --port "$port" | tail -n 1)
-      break
-    fi
-    if DEFWATCH_ES_URL=$(defwatch local-es start --port "$port" | tail -n 1); then
-      trap "defwatch local-es stop --port $port >/dev/null 2>&1 || true" EXIT
-      break
-    fi
-    DEFWATCH_ES_URL=""
-  done
-  [ -n "$DEFWATCH_ES_URL" ] || { echo "test: could not start the local Elasticsearch" >&2; exit 1; }
+  # The first port from 9200 that is free or already serves this checkout's node; a failure
+  # other than "port taken" (download, SHA-512, JDK) stops here instead of trying the next port.
+  source deploy/lib/local_es_port.sh
+  es_err=$(mktemp)
+  trap 'rm -f "$es_err"' EXIT
+  if ! local_es_on_first_free_port 9200 "$es_err" live; then
+    echo "test: could not start the local Elasticsearch" >&2; exit 1
+  fi
+  if [ -n "$LOCAL_ES_STARTED" ]; then
+    trap "rm -f '$es_err'; defwatch local-es stop --port $LOCAL_ES_STARTED >/dev/null 2>&1 || true" EXIT
+  fi
   export DEFWATCH_ES_URL
 fi
 echo "== pytest against $DEFWATCH_ES_URL" >&2
