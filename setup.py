@@ -53,6 +53,7 @@ setup(
         "test": ["pytest>=8", "pytest-timeout>=2", "aiosmtpd>=1.4,<2", "ruff>=0.6",
                  "reverse_geocoder>=1.5,<2", "hypothesis>=6.100,<7", "psutil>=5.9",
                  "scikit-learn>=1.5,<2",
+                 "cryptography>=42",  # certificates of tests/support/secure_es, service_proxy
                  "playwright>=1.45,<2"],  # drives Debian's Chromium in the brief test
     },
     entry_points={"console_scripts": ["defwatch = pipelines.cli:main"]},
