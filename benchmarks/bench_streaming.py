@@ -44,7 +44,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.streaming_site import (  # noqa: E402
     AlertLatency,
-    NewsSite,
+    StreamingBenchSite,
     allow_args,
     es_count,
     percentile,
@@ -67,12 +67,12 @@ def es_url() -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def write_feeds(site: NewsSite, path: Path) -> Path:
+def write_feeds(site: StreamingBenchSite, path: Path) -> Path:
     path.write_text(site.feeds_yaml(), encoding="utf-8")
     return path
 
 
-def time_extract(site: NewsSite, workdir: Path) -> float:
+def time_extract(site: StreamingBenchSite, workdir: Path) -> float:
     """Seconds ``defwatch extract`` takes over the site's pages (the HTML, as fetched)."""
     pages = workdir / "pages.jsonl"
     with pages.open("w", encoding="utf-8") as handle:
@@ -89,7 +89,7 @@ def time_extract(site: NewsSite, workdir: Path) -> float:
     return time.monotonic() - started
 
 
-def time_plain_loop(site: NewsSite) -> float:
+def time_plain_loop(site: StreamingBenchSite) -> float:
     """Seconds a plain in-process loop takes to clean and extract the same pages."""
     from schemas.records import Document
     from transforms.clean import clean_html
@@ -136,7 +136,7 @@ def run_until(args: list[str], condition, timeout: float) -> tuple[float | None,
 def throughput(args, url: str, client) -> dict:
     reports = generate(args.outlets * args.per_outlet)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    with NewsSite(reports, args.outlets) as site, tempfile.TemporaryDirectory() as tmp:
+    with StreamingBenchSite(reports, args.outlets) as site, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         batch_s = time_extract(site, workdir)
         plain_s = time_plain_loop(site)
@@ -173,7 +173,7 @@ def latency(args, url: str, client) -> dict:
     for index, report in enumerate(reports):
         report["delay"] = 5.0 + spread * index / max(1, count - 1)
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    with NewsSite(reports, 3) as site, WebhookReceiver() as hook, \
+    with StreamingBenchSite(reports, 3) as site, WebhookReceiver() as hook, \
             tempfile.TemporaryDirectory() as tmp:
         feeds = write_feeds(site, Path(tmp) / "feeds.yaml")
         run_args = ["--feeds", str(feeds), "--es-url", url, "--index-prefix", prefix,

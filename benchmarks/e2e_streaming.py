@@ -41,7 +41,7 @@ if str(REPO) not in sys.path:
 from benchmarks.bench_streaming import DEFWATCH, es_url  # noqa: E402
 from benchmarks.streaming_site import (  # noqa: E402
     AlertLatency,
-    NewsSite,
+    StreamingBenchSite,
     allow_args,
     es_count,
     es_docs,
@@ -78,7 +78,7 @@ def score(gold: Path, events: Path) -> dict:
             "recall": result["events"]["recall"], "stray": len(result.get("stray_doc_ids") or [])}
 
 
-def es_events_as_gold_ids(client, prefix: str, site: NewsSite, path: Path) -> int:
+def es_events_as_gold_ids(client, prefix: str, site: StreamingBenchSite, path: Path) -> int:
     """The stored events with pipeline doc_ids mapped back to the gold doc_ids; how many."""
     slugs = site.doc_ids()
     events = es_docs(client, prefix, "events")
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"reports": len(reports), "duration": duration}
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        site = stack.enter_context(NewsSite(reports, 3))
+        site = stack.enter_context(StreamingBenchSite(reports, 3))
         hostile = hostile_sites(stack)
         hook = stack.enter_context(WebhookReceiver())
         feeds = yaml.safe_load(site.feeds_yaml())

@@ -1,9 +1,11 @@
 """What the streaming benchmarks share: a loopback news site, hostile feeds, ES and alert probes.
 
-- :class:`NewsSite`: ``deploy.sample_site.SampleSite`` with every outlet on its own loopback
-  address (127.0.0.11, .12, …) and realistic ~90 KB pages (``arabic_page.render_page``);
-  each report appears in its outlet's feed ``delay`` seconds after the start, and
-  :meth:`NewsSite.released_at` says when (epoch seconds).
+- :class:`StreamingBenchSite`: ``deploy.sample_site.SampleSite`` with every outlet on its own
+  loopback address (127.0.0.11, .12, …) and realistic ~90 KB pages
+  (``arabic_page.render_page``); each report appears in its outlet's feed ``delay`` seconds
+  after the start, and :meth:`StreamingBenchSite.released_at` says when (epoch seconds). Not
+  ``tests.support.news_site.NewsSite`` (generated reports published while running, used by
+  the soak and the fault runs).
 - :func:`hostile_sites`: feeds that never answer, trickle their headers, are malformed, never
   end, redirect in a loop, or list unsafe URLs, each on its own address (127.0.0.60 onwards).
 - :class:`AlertLatency`: report-to-alert latency from a webhook receiver's requests.
@@ -26,7 +28,7 @@ from tests.support.loopback_site import LoopbackSite
 HOSTILE_FEEDS = ("never", "tarpit", "malformed", "endless", "loop", "unsafe")
 
 
-class NewsSite(SampleSite):
+class StreamingBenchSite(SampleSite):
     """Reports ``{"slug", "title", "text", "delay", "published"?}`` spread over outlets."""
 
     def __init__(self, reports: list[dict], outlets: int):
@@ -42,7 +44,7 @@ class NewsSite(SampleSite):
         super().__init__(samples, auto=True, outlet_hosts=True)
         self.started_wall = time.time()
 
-    def start(self) -> NewsSite:
+    def start(self) -> StreamingBenchSite:
         super().start()
         self.started_wall = time.time()
         for report in self.samples["reports"]:  # RSS pubDate: the report's date, else release
@@ -99,7 +101,7 @@ def allow_args(*hosts: str) -> list[str]:
 class AlertLatency:
     """Report-to-alert latency of every alerted event (first alert or digest that names it)."""
 
-    def __init__(self, site: NewsSite):
+    def __init__(self, site: StreamingBenchSite):
         self._site = site
         self._slugs = site.doc_ids()
 
