@@ -36,10 +36,12 @@ HEAP = "256m"
 
 
 def _free_base() -> int:
-    """A base port whose three HTTP ports and transport ports are free (9250, 9260, …)."""
+    """A base port whose three HTTP ports and transport ports are free and hold no node data
+    of this checkout (a stopped single node's data would refuse a cluster: 9250, 9260, …)."""
     for base in range(9250, 9400, 10):
         ports = [p for i in range(3) for p in (base + i, base + 100 + i)]
-        free = True
+        free = not any(local_es.Layout(local_es.cache_dir(), base + i).node.exists()
+                       for i in range(3))
         for port in ports:
             with socket.socket() as sock:
                 free = free and sock.connect_ex(("127.0.0.1", port)) != 0
