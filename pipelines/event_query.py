@@ -127,13 +127,33 @@ class EventFilter:
         return self
 
 
-def _names(value: str, text_fields: list[str], id_fields: list[str]) -> dict[str, Any]:
-    """Any of the text fields holding every word of ``value``, or an id equal to it."""
+def _names(value: str, text_fields: list[str], id_fields: list[str],
+           ids: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Any of the text fields holding every word of ``value``, or an id equal to it or to one
+    of ``ids`` (the table entries the name resolves to)."""
     should: list[dict] = [{"match": {f: {"query": form, "operator": "and"}}}
                           for f in text_fields for form in name_forms(value)]
-    should += [{"term": {f: {"value": value.strip(), "case_insensitive": True}}}
-               for f in id_fields]
+    should += [{"term": {f: {"value": v, "case_insensitive": True}}}
+               for f in id_fields for v in dict.fromkeys([value.strip(), *ids])]
     return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def actor_ids(value: str) -> tuple[str, ...]:
+    """The ids of the actors table an alias names ("قسد" → sdf, "لواء الإمام الباقر" →
+    liwa_al_baqir), so a search by any alias finds the events stored under the id."""
+    from transforms.actors import find_actors
+    from transforms.normalize import fold
+    return tuple(dict.fromkeys(m.actor.id for m in find_actors(fold(value)[0])))
+
+
+def governorate_names(value: str) -> list[str]:
+    """The Arabic governorate name for an English one ("Deir ez-Zor" → دير الزور), and the
+    value itself; the index holds the Arabic name."""
+    from connectors.alert_message import governorates_en
+    wanted = " ".join(value.lower().replace("-", " ").split())
+    arabic = [ar for ar, en in governorates_en().items()
+              if en and " ".join(en.lower().replace("-", " ").split()) == wanted]
+    return list(dict.fromkeys([*arabic[:1], value]))
 
 
 def _date_filters(since: dt.date | None, until: dt.date | None,
@@ -167,17 +187,19 @@ def build_query(f: EventFilter) -> dict[str, Any]:
     filters = _date_filters(f.since, f.until, f.undated_seen)
     if f.actor:
         filters.append(_names(f.actor, ["actor.name_ar", "actor.name_en", "actor.parent_ar"],
-                              ["actor.id", "actor.parent_id"]))
+                              ["actor.id", "actor.parent_id"], actor_ids(f.actor)))
     if f.side:
         filters.append({"term": {"actor.side": f.side}})
     if f.place:
         filters.append(_names(f.place, ["location.name_ar", "location.area_ar",
                                         "location.name_en"], ["location.place_id"]))
     if f.governorate:
-        filters.append(_names(f.governorate, ["location.governorate_ar"], []))
+        filters.append({"bool": {"minimum_should_match": 1, "should": [
+            _names(name, ["location.governorate_ar"], [])
+            for name in governorate_names(f.governorate)]}})
     if f.destination:
         filters.append(_names(f.destination, ["destination.name_ar", "destination.name_en"],
-                              ["destination.id"]))
+                              ["destination.id"], actor_ids(f.destination)))
     if f.min_count is not None:
         filters.append({"range": {"count": {"gte": f.min_count}}})
     if f.outlet:

@@ -55,6 +55,7 @@ def test_dates_filter_on_the_incidents_own_date(capsys, flags, args, expected):
     ("قوات النظام", {"ndf-duwayr"}),  # the force a unit belongs to
     ("الحرس الثوري الايراني", {"irgc-bukamal"}),
     ("لواء الباقر", set()),
+    ("ميليشيا الدفاع الوطني", {"ndf-duwayr"}),  # an alias of the table, not the stored name
 ])
 def test_actor_by_name_or_id(capsys, flags, actor, expected):
     assert _set(capsys, ["", "--actor", actor, *flags]) == expected
@@ -66,6 +67,8 @@ def test_actor_by_name_or_id(capsys, flags, actor, expected):
     (["--place", "الدوير"], {"ndf-duwayr"}),
     (["--governorate", "دير الزور"], {"ndf-duwayr", "irgc-bukamal"}),
     (["--governorate", "ادلب"], {"ahrar-saraqib"}),
+    (["--governorate", "Deir ez-Zor"], {"ndf-duwayr", "irgc-bukamal"}),  # English name
+    (["--destination", "قسد"], {"ndf-duwayr"}),  # an alias of the destination's id
     (["--destination", "sdf"], {"ndf-duwayr"}),
     (["--destination", "الجيش الوطني"], {"ahrar-saraqib"}),
     (["--min-count", "20"], {"ndf-duwayr", "ahrar-saraqib"}),
