@@ -126,6 +126,12 @@ def _details(i: Incident) -> tuple[bool, bool]:
     return i.count_value is not None, i.place_key is not None and i.place.kind not in COARSE
 
 
+def _lone(i: Incident) -> bool:
+    """True when the count is a lone defector's (a title, "with another member"), not a figure:
+    a retelling may name his companions ("انشق قيادي" then "انشق برفقة عنصر آخر")."""
+    return (i.count is None or i.count.value is None) and i.single is not None
+
+
 def same_incident(a: Incident, b: Incident) -> bool:
     """True when ``b`` tells the same incident as ``a``.
 
@@ -135,7 +141,8 @@ def same_incident(a: Incident, b: Incident) -> bool:
     others ("عناصر آخرون"، "مجموعة أخرى") tells another incident."""
     if b.another or not _groups_compatible(a, b):
         return False
-    if a.count_value is not None and b.count_value is not None and a.count_value != b.count_value:
+    if a.count_value is not None and b.count_value is not None and a.count_value != b.count_value \
+            and not (_lone(a) and _lone(b)):
         return False
     if a.group is None and b.group is None and a.count_value is None and b.count_value is None \
             and (a.place_key is None or b.place_key is None):
@@ -169,8 +176,8 @@ def merge(into: Incident, other: Incident, fill_only: bool = False) -> None:
     if into.count is None or (into.count.value is None and other.count is not None
                               and other.count.value is not None):
         into.count = other.count or into.count
-    if into.single is None and into.count is None:
-        into.single = other.single
+    if into.count is None and other.single is not None:
+        into.single = max(into.single or 0, other.single)
     if other.place is not None and (into.place is None or (not other.place_weak and (
             into.place_weak or KIND_RANK.get(other.place.kind, 3)
             > KIND_RANK.get(into.place.kind, 3)))):

@@ -33,7 +33,7 @@ from schemas.records import (
 )
 from transforms import actors as actor_table
 from transforms import attributes, lexicon, slots
-from transforms.analysis import GroupMention, Sentence, analyse_document
+from transforms.analysis import CLAUSE_MARK, GroupMention, Sentence, analyse_document
 from transforms.assemble import Incident, add_incident, merge, place_norm, same_incident
 from transforms.incident_date import incident_date
 from transforms.incidents import (
@@ -60,7 +60,6 @@ ROSTER = re.compile(r"(?<![\w])(?:وهم|هم|وهما|هما|ابرزهم|من�
 POINTER_SUBJECT = re.compile(r"(?<![\w])[وف]?(?:العناصر|المنشقين|المنشقون|هولاء|الفارين|الفارون|"
                              r"العنصرين|العنصران|المجموعه|الهاربين|الهاربون)(?![\w])")
 COORDINATION = re.compile(r"\s*[،,]?\s*(?:و|وال)?\s*")
-ANOTHER = re.compile(r"(?<![\w])(?:اخر|اخرون|اخرين|اخري|اخر\S*|مماثل\S*|جديد\S*|ثان\S*)(?![\w])")
 POINTER = re.compile(r"(?<![\w])(?:هولاء|ال?منشق\S*|ال?فار(?:ين|ون)|ال?عناصر|العنصرين|المجموعه|"
                      r"تلك|هذه|ال?هارب\S*)")
 
@@ -212,7 +211,7 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
         commander=attributes.includes_commander(s.folded),
         reasons=attributes.reasons(s.folded), consequences=attributes.consequences(s.folded),
         evidence=[s.whole] if s.number >= 0 else [], last_sentence=pos, score=score,
-        another=bool(ANOTHER.search(s.folded)),
+        another=slots.tells_other_defectors(s),
         anchor=s.doc_offset(trigger.start) if trigger is not None and s.number >= 0 else None)
     if incident.destination is not None and group is not None and \
             incident.destination.id and group.actor is not None and \
@@ -248,6 +247,48 @@ def roster(s: Sentence, incident: Incident) -> list[Incident]:
             governorate_ar=slots.governorate_of(place, s, None) or incident.governorate_ar,
             commander=True, evidence=list(incident.evidence),
             last_sentence=incident.last_sentence, score=incident.score, another=True))
+    return out
+
+
+LOCAL_KINDS = ("village", "town", "city", "neighbourhood", "subdistrict")
+
+
+def parallel_acts(s: Sentence, incident: Incident) -> list[Incident]:
+    """Further acts of the same group told in the same sentence, each in its own clause at its
+    own place: "انشقاق 20 عنصراً في بلدة A، إضافة إلى انشقاق عناصر في بلدة B" is two incidents.
+
+    A later live trigger counts when a clause mark parts it from the act before it, and its
+    own clause, after it, names a local place other than those told; a group of its own
+    named there makes it another group's act, left to the group scorer."""
+    main = main_trigger(s)
+    if main is None or incident.group is None or incident.place is None:
+        return []
+    out, seen = [], {place_norm(incident.place.name_ar)}
+    previous = main
+    for trigger in s.live_triggers:
+        if trigger.start <= previous.end or s.same_clause(previous.start, trigger.start):
+            continue
+        previous = trigger
+        clause_end = next((m.start() for m in CLAUSE_MARK.finditer(s.folded, trigger.end)),
+                          len(s.folded))
+        places = [p for p in s.places if trigger.end <= p.start < clause_end
+                  and p.ref.kind in LOCAL_KINDS]
+        if not places or any(trigger.end <= g.start < clause_end for g in s.groups):
+            continue
+        place = places[0].ref
+        if place_norm(place.name_ar) in seen:
+            continue
+        seen.add(place_norm(place.name_ar))
+        counts = [c for _, c in slots.person_counts(s, trigger.start)
+                  if trigger.start - 40 <= c.start < clause_end and c.count.value is not None]
+        out.append(Incident(
+            sentence=incident.sentence, span=s.span, group=incident.group,
+            parent=incident.parent, count=counts[0].count if counts else None, place=place,
+            governorate_ar=slots.governorate_of(place, s, None) or incident.governorate_ar,
+            destination=slots.choose_destination(s, trigger),
+            evidence=list(incident.evidence), last_sentence=incident.last_sentence,
+            score=incident.score, another=True,
+            anchor=s.doc_offset(trigger.start) if s.number >= 0 else None))
     return out
 
 
@@ -341,7 +382,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
                 headline.append(incident)
                 continue
             add_incident(incidents, incident)
-            for named in roster(s, incident):
+            for named in roster(s, incident) + parallel_acts(s, incident):
                 add_incident(incidents, named)
     for incident in headline:  # a headline sums up the body: it adds to what the body tells
         target = next((i for i in incidents if same_incident(i, incident)), None)

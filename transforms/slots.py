@@ -110,7 +110,7 @@ def companions(s: Sentence) -> int:
     """How many men go with a lone defector ("مع أحد مرافقيه" → 1; "مع 7 من عناصره" → 7)."""
     match = COMPANIONS.search(s.folded)
     if not match:
-        return 0
+        return companion_others(s)
     word = (match.group(1) or "").strip()
     if word.isdigit():
         return int(word)
@@ -119,6 +119,45 @@ def companions(s: Sentence) -> int:
     value = next((c.count.value for c in s.counts if c.start <= match.start(1) < c.end), None) \
         if match.group(1) else None
     return value or 0
+
+
+OTHER_WORD = re.compile(r"(?<![\w])(?:اخر|اخرون|اخرين|اخري|اخر\S*|مماثل\S*|جديد\S*|ثان\S*)(?![\w])")
+
+
+def _after_companion_word(s: Sentence, start: int) -> bool:
+    """True when a companion word (مع، برفقة …) is one of the three words before ``start``."""
+    return bool(set(s.words_before(start, 3)) & _words("companion_words"))
+
+
+def tells_other_defectors(s: Sentence) -> bool:
+    """True when the sentence says its defectors are others than those told before
+    ("انشق عناصر آخرون"، "مجموعة أخرى"، "انشقاق جديد"), not when "other" names a companion of
+    a lone defector ("انشق قيادي برفقة عنصر آخر")."""
+    return any(_describes_defectors(s, m.start()) and not _after_companion_word(s, m.start())
+               for m in OTHER_WORD.finditer(s.folded))
+
+
+def _describes_defectors(s: Sentence, start: int) -> bool:
+    """True when "other"/"new" at ``start`` qualifies people, a body of them, a batch or the act
+    itself ("عناصر آخرون"، "دفعة جديدة"، "انشقاق جديد"), not a place or a date."""
+    before = (s.words_before(start, 1) or [""])[0]
+    if any(t.start <= start - 1 <= t.end + 1 for t in s.triggers):
+        return True
+    return bool(before in _words("group_nouns") or before in _words("batch_nouns")
+                or _stems("person_noun_stems").match(before))
+
+
+def companion_others(s: Sentence) -> int:
+    """1 for "برفقة عنصر آخر", 2 for "مع عنصرين آخرين": others going with a lone defector."""
+    for m in OTHER_WORD.finditer(s.folded):
+        if not _after_companion_word(s, m.start()):
+            continue
+        noun = (s.words_before(m.start(), 1) or [""])[0]
+        if noun in _words("person_singulars"):
+            return 1
+        if noun in _words("dual_titles"):
+            return 2
+    return 0
 
 
 def _unit_is_subject(s: Sentence, trigger: Trigger) -> bool:

@@ -223,3 +223,18 @@ def test_fleeing_to_a_camp_is_a_defection_and_fleeing_from_a_prison_is_not():
     assert [e.count for e in to_camp] == [14]
     from_prison = extract_events(doc("فرّ 14 سجيناً من سجن البلدة المركزي في بلدة الغاب."))
     assert from_prison == []
+
+
+def test_a_lone_defector_with_another_member_is_two_and_one_incident():
+    text = ("انشق قيادي من الفرقة الرابعة في مدينة الميادين، ووصل إلى مناطق المعارضة. "
+            "وقال مصدر محلي إن القيادي انشق برفقة عنصر آخر من الفرقة الرابعة في الميادين.")
+    [event] = extract_events(doc(text))
+    assert (event.actor.id, event.count, event.location.name_ar) == ("division_4", 2, "الميادين")
+
+
+def test_two_acts_of_one_group_at_two_towns_in_one_sentence():
+    text = ("انشق 15 عنصراً من الفرقة التاسعة في بلدة إبطع، "
+            "كما انشق عناصر آخرون في بلدة داعل بريف درعا.")
+    events = extract_events(doc(text))
+    assert [(e.actor.id, e.count, e.location.name_ar) for e in events] == [
+        ("division_9", 15, "إبطع"), ("division_9", None, "داعل")]
