@@ -93,7 +93,7 @@ def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None =
     if has_group_noun or number == "many":
         return None
     if number == "one" and (_person_near(s, trigger) or not _unit_is_subject(s, trigger)):
-        return 1 + companions(s)
+        return _with_companions(s)
     singles, plurals = _words("single_titles"), _words("plural_titles")
     for start, end in attributes.commander_spans(s.folded):
         title = WORD.findall(s.folded[start:end])[-1]
@@ -102,11 +102,17 @@ def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None =
             continue
         if set(s.words_before(start, 2)) & _words("member_before"):
             continue
-        return 1 + companions(s)
+        return _with_companions(s)
     return None
 
 
-def companions(s: Sentence) -> int:
+def _with_companions(s: Sentence) -> int | None:
+    """The lone defector and the men told going with him; None when their number is vague."""
+    men = companions(s)
+    return None if men is None else 1 + men
+
+
+def companions(s: Sentence) -> int | None:
     """How many men go with a lone defector ("مع أحد مرافقيه" → 1; "مع 7 من عناصره" → 7)."""
     match = COMPANIONS.search(s.folded)
     if not match:
@@ -116,9 +122,11 @@ def companions(s: Sentence) -> int:
         return int(word)
     if word == "احد":
         return 1
-    value = next((c.count.value for c in s.counts if c.start <= match.start(1) < c.end), None) \
+    count = next((c.count for c in s.counts if c.start <= match.start(1) < c.end), None) \
         if match.group(1) else None
-    return value or 0
+    if count is not None and count.value is None:
+        return None  # "مع عدد من عناصره": men went with him, how many is not told
+    return (count.value if count is not None else None) or 0
 
 
 OTHER_WORD = re.compile(r"(?<![\w])(?:اخر|اخرون|اخرين|اخري|اخر\S*|مماثل\S*|جديد\S*|ثان\S*)(?![\w])")
@@ -187,9 +195,16 @@ def _person_near(s: Sentence, trigger: Trigger | None) -> bool:
         return False
     people = _words("single_titles") | _words("person_singulars")
     lo = max(0, trigger.start - 90)
-    words = [w[1:] if w[:1] in "وب" and w[1:] in people else w
-             for w in WORD.findall(s.folded[lo:trigger.end + 90])]
-    return any(w in people for w in words)
+    return any(_person_word(w, people) for w in WORD.findall(s.folded[lo:trigger.end + 90]))
+
+
+def _person_word(word: str, people: frozenset[str]) -> bool:
+    """True when ``word`` is one of ``people`` after a و/ب proclitic or with the accusative
+    ending ("إن قائداً عسكرياً انشق" → قائد)."""
+    for form in (word, word[1:] if word[:1] in "وب" else ""):
+        if form in people or (form.endswith("ا") and form[:-1] in people):
+            return True
+    return False
 
 
 def names_a_body(s: Sentence) -> bool:

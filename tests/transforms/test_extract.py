@@ -238,3 +238,12 @@ def test_two_acts_of_one_group_at_two_towns_in_one_sentence():
     events = extract_events(doc(text))
     assert [(e.actor.id, e.count, e.location.name_ar) for e in events] == [
         ("division_9", 15, "إبطع"), ("division_9", None, "داعل")]
+
+
+def test_a_commander_in_the_accusative_is_one_and_with_some_of_his_men_is_unknown():
+    [alone] = extract_events(doc("قال مسؤولون في المعارضة إن قائداً عسكرياً كبيراً في الفرقة "
+                                 "الرابعة انشق ووصل إلى مدينة درعا."))
+    assert alone.count == 1
+    [with_men] = extract_events(doc("انشق قيادي من الفرقة الرابعة مع عدد من عناصره في بلدة "
+                                    "الغاب ووصلوا إلى مناطق المعارضة."))
+    assert with_men.count is None
