@@ -82,11 +82,15 @@ def _times_conflict(a: TimeRef | None, b: TimeRef | None) -> bool:
     """True when both times are given and cannot be the same."""
     if a is None or b is None:
         return False
-    if a.date_start and b.date_start:
-        return a.date_start != b.date_start
+    if a.date_start and b.date_start:  # ISO dates: their ranges must overlap
+        return (b.date_end or b.date_start) < a.date_start or \
+            (a.date_end or a.date_start) < b.date_start
     generic = lexicon.words("extraction", "time_generic")
     wa = set(fold_word(a.text).split()) - generic
     wb = set(fold_word(b.text).split()) - generic
+    recent = lexicon.words("extraction", "time_recent")
+    if wa <= recent or wb <= recent:
+        return False  # "في الساعات الماضية" can be "اليوم السبت"
     return bool(wa and wb) and not wa & wb
 
 

@@ -247,3 +247,11 @@ def test_a_commander_in_the_accusative_is_one_and_with_some_of_his_men_is_unknow
     [with_men] = extract_events(doc("انشق قيادي من الفرقة الرابعة مع عدد من عناصره في بلدة "
                                     "الغاب ووصلوا إلى مناطق المعارضة."))
     assert with_men.count is None
+
+
+def test_lately_and_a_named_day_can_tell_one_incident():
+    text = ("شهدت مدينة الضمير في الساعات الماضية اشتباكات بعد أن انشق 5 عناصر عن الفرقة الرابعة "
+            "في الضمير. وقال مصدر اليوم الأحد إن 5 عناصر انشقوا عن الفرقة الرابعة في مدينة "
+            "الضمير.")
+    [event] = extract_events(doc(text))
+    assert (event.actor.id, event.count, event.location.name_ar) == ("division_4", 5, "الضمير")
