@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from transforms import actors as actor_table
 from transforms.normalize import fold, fold_word
 
 try:
@@ -245,6 +246,7 @@ DIRECTIONAL = re.compile(rf"(?<![\w])((?:شرق|غرب|شمال|جنوب)(?:ي)?
 # the people left; it counts when the gazetteer knows the name.
 FROM_PLACE = re.compile(r"(?<![\w])[وف]?(?:قادم\S*|فار(?:ين|ون|ا|ان)|فروا|فرا|فر|هرب\S*|"
                         r"هارب\S*|انسحب\S*|خرج\S*|فرار\S*|هروب\S*)\s+من\s+([\w]+)(?:\s+([\w]+))?")
+FRONTS = ("جبهه", "جبهات", "محور", "محاور")  # a front or an axis of fighting (folded)
 GENERIC_NAMES = {"المنطقه", "البلاد", "سيطره", "سيطرتها", "المنطقة", "الاشتباكات", "العمليات",
                  "البلده", "القريه", "المدينه", "الحدود", "النظام", "قسد", "المعارضه", "عموم",
                  "المذكوره", "نفسها", "ذاتها", "الشرقيه", "الغربيه", "الشماليه", "الجنوبيه",
@@ -291,12 +293,22 @@ def find_places(text: str) -> list[PlaceRef]:
         refs.append(PlaceRef(original, index[start], index[end], kind,
                              area_ar=area, governorate_ar=_governorate_in(name)))
 
-    for match in HEADED.finditer(folded):
+    named_forces = cache(lambda: actor_table.find_actors(folded))
+    matches = list(HEADED.finditer(folded))
+    while matches:
+        match = matches.pop(0)
         head = match.group(1)
         kind = {"قريه": "village", "بلده": "town", "مدينه": "city", "ناحيه": "subdistrict",
                 "حي": "neighbourhood"}.get(head, "area")
-        if head.startswith("بادي") or head in ("وادي", "جبل", "سهل", "جبهه", "جبهات", "محور",
-                                                 "محاور", "قاعده", "ثكنه"):
+        if head in FRONTS and (folded[match.start(1) - 2:match.start(1)] == "ال" or any(
+                a.start < match.end(2) and match.start(1) < a.end for a in named_forces()) or
+                HEADED.match(folded, match.start(2))):
+            # "الجبهات المتقدمة" (an adjective), "جبهة النصرة" (a force), "محور قرية X"
+            # (the village it names) are not fronts at a place
+            inner = HEADED.match(folded, match.start(2))
+            matches[:0] = [inner] if inner else []
+            continue
+        if head.startswith("بادي") or head in ("وادي", "جبل", "سهل", "قاعده", "ثكنه", *FRONTS):
             add(match.start(1), match.end(2), "area")
         else:
             add(match.start(2), match.end(2), kind)

@@ -37,3 +37,12 @@ def test_bare_place_after_a_verb_of_motion_and_min():
     names = [p.name_ar for p in find_places("وقالت المصادر إن العناصر فروا من حطلة ليلاً")]
     assert "حطلة" in names
     assert find_places("هربوا من الخدمة الإلزامية") == []
+
+
+def test_a_front_is_a_place_only_when_it_is_not_an_adjective_a_force_or_a_village_head():
+    def names(text):
+        return [p.name_ar for p in find_places(text)]
+    assert names("انشقوا على جبهة دير حافر") == ["جبهة دير حافر"]
+    assert names("فروا من الجبهات المتقدمة") == []
+    assert names("انشق عناصر من جبهة النصرة") == []
+    assert names("فروا من محور قرية الطويحينة") == ["الطويحينة"]
