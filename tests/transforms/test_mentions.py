@@ -46,3 +46,8 @@ def test_a_front_is_a_place_only_when_it_is_not_an_adjective_a_force_or_a_villag
     assert names("فروا من الجبهات المتقدمة") == []
     assert names("انشق عناصر من جبهة النصرة") == []
     assert names("فروا من محور قرية الطويحينة") == ["الطويحينة"]
+
+
+def test_an_area_named_with_mintaqa():
+    assert [p.name_ar for p in find_places("فروا من نقطة لهم بمنطقة الصبخة")] == ["الصبخة"]
+    assert find_places("في المنطقة الشرقية") == []
