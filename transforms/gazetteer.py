@@ -322,6 +322,9 @@ class Gazetteer:
             for prefix, stem in forms:
                 key = f"{stem} {tail}" if tail else stem
                 places = self._index.get(key)
+                if places and prefix and not stem.startswith("ال") and all(
+                        p.name_ar.startswith("ال") for p in places):
+                    continue  # "فرقة" is not ف + (ال)رقة: after a clitic the article stays
                 if places:
                     return n, prefix, key, places
         return None

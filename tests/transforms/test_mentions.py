@@ -51,3 +51,8 @@ def test_a_front_is_a_place_only_when_it_is_not_an_adjective_a_force_or_a_villag
 def test_an_area_named_with_mintaqa():
     assert [p.name_ar for p in find_places("فروا من نقطة لهم بمنطقة الصبخة")] == ["الصبخة"]
     assert find_places("في المنطقة الشرقية") == []
+
+
+def test_a_clitic_does_not_make_a_word_a_place_that_keeps_its_article():
+    assert find_places("انشق عناصر من فرقة السلطان مراد") == []  # not ف + (ال)رقة
+    assert [p.name_ar for p in find_places("وصلوا بالرقة")] == ["الرقة"]
