@@ -274,6 +274,16 @@ def _governorate_in(name: str) -> str | None:
     return GOV_CANON.get(name)
 
 
+def _known_first_word(text: str, folded: str, index, start: int, end: int) -> int:
+    """The end of a two-word name, or of its first word when only that one is a known place
+    ("بمدينة حلب الانضمام إلى" → حلب)."""
+    space = folded.find(" ", start, end)
+    if space < 0:
+        return end
+    first = lookup(text[index[start]:index[space]])
+    return space if first is not None and lookup(text[index[start]:index[end]]) is first else end
+
+
 def _clean_name(folded_name: str) -> str:
     """Folded place name without trailing generic words."""
     words = [w for w in folded_name.split() if w not in GENERIC_NAMES]
@@ -300,18 +310,20 @@ def find_places(text: str) -> list[PlaceRef]:
         head = match.group(1)
         kind = {"قريه": "village", "بلده": "town", "مدينه": "city", "ناحيه": "subdistrict",
                 "حي": "neighbourhood"}.get(head, "area")
-        if head in FRONTS and (folded[match.start(1) - 2:match.start(1)] == "ال" or any(
+        definite = folded[match.start(1) - 2:match.start(1)] == "ال"
+        if (definite and not head.startswith("بادي")) or head in FRONTS and (any(
                 a.start < match.end(2) and match.start(1) < a.end for a in named_forces()) or
                 HEADED.match(folded, match.start(2))):
-            # "الجبهات المتقدمة" (an adjective), "جبهة النصرة" (a force), "محور قرية X"
-            # (the village it names) are not fronts at a place
+            # a definite head takes an adjective, not a name ("المدينة سابقاً"، "الجبهات
+            # المتقدمة"); "جبهة النصرة" is a force; "محور قرية X" names the village
             inner = HEADED.match(folded, match.start(2))
             matches[:0] = [inner] if inner else []
             continue
+        end = _known_first_word(text, folded, index, match.start(2), match.end(2))
         if head.startswith("بادي") or head in ("وادي", "جبل", "سهل", "قاعده", "ثكنه", *FRONTS):
-            add(match.start(1), match.end(2), "area")
+            add(match.start(1), end, "area")
         else:
-            add(match.start(2), match.end(2), kind)
+            add(match.start(2), end, kind)
     for match in RIF.finditer(folded):
         body = folded[match.start():match.end()]
         add(match.start() + body.find("ريف") - (2 if body.find("الريف") >= 0 else 0),

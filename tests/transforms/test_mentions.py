@@ -56,3 +56,9 @@ def test_an_area_named_with_mintaqa():
 def test_a_clitic_does_not_make_a_word_a_place_that_keeps_its_article():
     assert find_places("انشق عناصر من فرقة السلطان مراد") == []  # not ف + (ال)رقة
     assert [p.name_ar for p in find_places("وصلوا بالرقة")] == ["الرقة"]
+
+
+def test_a_definite_head_takes_an_adjective_and_a_known_first_word_ends_the_name():
+    assert find_places("في عدد من أحياء المدينة سابقاً") == []
+    assert [p.name_ar for p in find_places("العامل بمدينة حلب الانضمام إلى الحركة")] == ["حلب"]
+    assert [p.name_ar for p in find_places("في مدينة دير الزور")] == ["دير الزور"]
