@@ -220,11 +220,11 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
     return incident
 
 
-def plain_act(sentences: list[Sentence], pos: int) -> bool:
+def plain_act(sentences: list[Sentence], pos: int, features: dict | None = None) -> bool:
     """The plainest report of an act, whatever the scorer says: a count of people, a live
     trigger that nothing cancels, and their unit tied to them in the same clause
     ("انشق 12 عنصراً من X", "تمكن 6 جنود من X من الانشقاق")."""
-    features = sentence_features(sentences, pos)
+    features = features if features is not None else sentence_features(sentences, pos)
     trigger = main_trigger(sentences[pos])
     return (trigger is not None and trigger.live and features.get("has_count") == 1.0
             and features.get("group_linked_in_clause") == 1.0
@@ -356,8 +356,8 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
     incidents: list[Incident] = []
     headline: list[Incident] = []
     for pos, s in enumerate(sentences):
-        score = sentence_model.probability(sentence_features(sentences, pos)) \
-            if s.triggers else 0.0
+        features = sentence_features(sentences, pos) if s.triggers else None
+        score = sentence_model.probability(features) if features is not None else 0.0
         s.extra["score"] = score
         last = incidents[-1] if incidents else None
         if s.live_triggers and ROSTER.search(s.folded) and roster_items(s):
@@ -367,7 +367,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
         if scored:  # a sentence that names the defectors' unit plainly is surer to tell an act
             best = max(p for p, c in scored if c.mention is not None or not s.groups)
             score = min(1.0, score + GROUP_EVIDENCE * (best - 0.5))
-        if plain_act(sentences, pos):
+        if features is not None and plain_act(sentences, pos, features):
             score = max(score, sentence_model.threshold)
         if score < sentence_model.threshold or _follow_up(s, last, pos):
             if last is not None and pos - 2 <= last.last_sentence < pos and s.number >= 0:
