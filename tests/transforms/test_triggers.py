@@ -25,6 +25,10 @@ def reasons(text: str) -> list[str | None]:
     ("تركوا مواقعهم على الجبهة", "leave"),
     ("سلّم خمسة مقاتلين أنفسهم للفصائل", "surrender"),
     ("أعلن الفصيل انفصاله عن التحالف", "noun"),
+    ("استسلم سبعة مسلحين للدورية قرب الجسر", "surrender"),
+    ("وسلمو أنفسهم عند المفرزة", "surrender"),
+    ("هربا من الكتيبة ليلاً", "verb"),
+    ("قال مصدر إن عشرين عنصراً تركوا صفوفهم في القرية", "leave"),
 ])
 def test_trigger_forms(text, kind):
     assert kind in live(text)
