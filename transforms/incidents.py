@@ -266,6 +266,14 @@ def _document_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     f[f"doc_live_sentences{_bucket(len(live), (1, 2, 4))}"] = 1.0
     if live and live[0] == i:
         f["doc_first_live"] = 1.0
+    # what cancels the document's other triggers: a report of a denial, a call to defect or a
+    # tally tells it in most of its sentences, a report of an act only here and there
+    reasons = {t.cancelled_by or ("political" if t.political else "live")
+               for j, s in enumerate(sentences) if j != i for t in s.triggers}
+    for reason in reasons - {"live"}:
+        f[f"doc_other_cancel={reason}"] = 1.0
+    if reasons and "live" not in reasons:
+        f["doc_others_all_cancelled"] = 1.0
     return f
 
 

@@ -19,7 +19,7 @@ from transforms.normalize import fold_word
 PROCLITIC = r"(?:[وف])?(?:[بلك])?(?:ال|لل)?"
 WORD = re.compile(r"[\u0621-\u064a0-9A-Za-z]+")
 _CLAUSE_MARK = re.compile(r"[،,؛.:؟\n]")
-ESCAPE_WINDOW = 3  # words after a trigger that may say "from a prison or camp"
+ESCAPE_WINDOW = 6  # words after a trigger that may say "from a prison or camp"
 
 
 @dataclass(frozen=True)
