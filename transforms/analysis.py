@@ -316,7 +316,33 @@ def analyse_document(doc: Document) -> list[Sentence]:
             part = analyse_span(piece, number, doc.published)
             part.extra["whole"] = span
             out.append(part)
+    _resolve_bare(out)
     return out
+
+
+def _head_of(g: GroupMention) -> str:
+    """The head noun of a named group (its unit head, else the first word of its name)."""
+    if g.head:
+        return g.head
+    first = fold_word(g.actor.name_ar if g.actor else g.surface).split(" ", 1)[0]
+    return first[2:] if first.startswith("ال") else first
+
+
+def _resolve_bare(sentences: list[Sentence]) -> None:
+    """A bare head ("عن الحركة", "عناصر التنظيم") names the last group of the document with
+    that head ("حركة أحرار الشام" … "انشقوا عن الحركة"); with none it stays as written."""
+    named: dict[str, GroupMention] = {}
+    for s in sentences:
+        groups = list(s.groups)
+        for k, g in enumerate(groups):
+            if g.shape != "bare":
+                named[_head_of(g)] = g
+                continue
+            antecedent = named.get(g.head)
+            if antecedent is not None:
+                groups[k] = GroupMention(g.start, g.end, antecedent.surface, antecedent.actor,
+                                         "bare", g.head)
+        s.groups = tuple(groups)
 
 
 def _headline_line(text: str, span: Span) -> bool:

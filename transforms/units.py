@@ -58,6 +58,9 @@ def _tables():
         "person": lexicon.words(FILE, "person_name_starts"),
         "ranks": frozenset(h[2:] if h.startswith("ال") else h
                            for h in lexicon.words(FILE, "rank_heads")),
+        "bare": frozenset(h[2:] if h.startswith("ال") else h
+                          for h in lexicon.words(FILE, "bare_heads")),
+        "ties": lexicon.words("relations", "from") | lexicon.words("relations", "member"),
         "max_words": int(lexicon.setting(FILE, "max_name_words", 4)),
         "max_quoted": int(lexicon.setting(FILE, "max_quoted_words", 7)),
     }
@@ -85,6 +88,12 @@ def _clitic_cuts(word: str) -> list[int]:
     if word.startswith("لل") or (len(word) > 3 and word[0] in "وف" and word[1:3] == "لل"):
         cuts.append(word.index("لل") + 1)  # للواء → ل + لواء; لل+word keeps "ل" as the article
     return cuts
+
+
+def _tied(word: str) -> bool:
+    """True for a word that ties a bare head to people ("عن الحركة", "عناصر التنظيم")."""
+    ties = _tables()["ties"]
+    return word in ties or (len(word) > 2 and word[0] in "وف" and word[1:] in ties)
 
 
 def _gap_is_space(folded: str, left: _Token, right: _Token) -> bool:
@@ -195,8 +204,11 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
             i += 1  # "اللواء عبد العزيز": a rank before a person's name, not a brigade
             continue
         n = _name_words(tokens, folded, i)
-        if n == 0 or (head in t["weak"] and not tokens[i + 1].text.startswith("ال")
+        definite = tokens[i].text[cut:].startswith("ال")  # "الكتيبة" + a name must be "الـ…"
+        if n == 0 or ((head in t["weak"] or definite) and not tokens[i + 1].text.startswith("ال")
                       and tokens[i + 1].text not in t["person"]):
+            if definite and head in t["bare"] and i > 0 and _tied(tokens[i - 1].text):
+                out.append(UnitMention(start, tokens[i].end, head, "bare"))
             i += 1
             continue
         shape = "person" if tokens[i + 1].text in t["person"] else "name"

@@ -30,6 +30,14 @@ def test_syrian_soldiers_imply_the_regime_forces():
     assert [(g.actor.id, g.shape) for g in s.groups] == [("regime", "implied")]
 
 
+def test_a_bare_head_names_the_last_group_with_that_head():
+    text = "شهدت حركة الفجر خلافات داخلية. وانشق 20 عنصراً عن الحركة أمس. وفر 3 من أفراد الجيش."
+    doc = Document(doc_id="t", url=None, title=None, published=None, text=text, outlet=None)
+    groups = [[(g.surface, g.shape) for g in s.groups] for s in analyse_document(doc)]
+    assert groups[1] == [("حركة الفجر", "bare")]  # "عن الحركة": the movement named before
+    assert groups[2] == [("الجيش", "bare")]  # no army named before: as written
+
+
 def test_a_sentence_with_two_acts_and_their_counts_is_cut_in_two():
     doc = Document(doc_id="x", text="انشق 5 عناصر من الدفاع الوطني في الميادين، كما فرّ 3 "
                                      "آخرون من الفرقة الرابعة في البوكمال.")

@@ -34,7 +34,8 @@ def test_common_nouns_after_a_head_are_no_unit():
 
 
 def test_a_rank_before_a_name_is_not_a_brigade():
-    assert units("انشق اللواء عبد الله الأحمد عن الجيش") == []
+    # the rank is no unit; "عن الجيش" is a bare head tied to the act (kept, shape "bare")
+    assert units("انشق اللواء عبد الله الأحمد عن الجيش") == [("الجيش", "bare")]
     assert units("انشق عناصر من اللواء 47") == [("اللواء 47", "number")]
 
 
@@ -49,3 +50,14 @@ def test_head_nouns_with_clitics():
     assert head_noun("بالفرقه") == ("فرقه", 1)
     assert head_noun("وللواء") == ("لواء", 2)  # و + ل + لواء
     assert head_noun("كتاب") is None
+
+
+def test_a_definite_head_takes_no_indefinite_word_as_its_name():
+    # "الكتيبة" + a word without the article is the next clause, not the unit's name
+    assert units("وأصدرت الكتيبة بياناً أعلنت فيه انشقاقها") == []
+    assert units("انشقاق مجموعات من الجبهة وتسليمهم السلاح") == [("الجبهه", "bare")]
+
+
+def test_a_bare_head_tied_to_people_is_kept():
+    assert units("فر 3 من أفراد الجيش في المنطقة") == [("الجيش", "bare")]
+    assert units("وصل الجيش إلى المنطقة") == []  # not tied to anybody
