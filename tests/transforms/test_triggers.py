@@ -26,6 +26,7 @@ def reasons(text: str) -> list[str | None]:
     ("سلّم خمسة مقاتلين أنفسهم للفصائل", "surrender"),
     ("أعلن الفصيل انفصاله عن التحالف", "noun"),
     ("دفع القصف المتواصل ثلاثين جندياً إلى الانشقاق عن اللواء", "noun"),
+    ("أعلن القائد انسحابه من “فصيل النمور” مع مجموعته", "exit"),
     ("استسلم سبعة مسلحين للدورية قرب الجسر", "surrender"),
     ("وسلمو أنفسهم عند المفرزة", "surrender"),
     ("هربا من الكتيبة ليلاً", "verb"),
@@ -56,6 +57,10 @@ def test_cancellers(text, reason):
     else:
         assert reason in found
         assert live(text) == []
+
+
+def test_a_withdrawal_from_a_town_is_no_trigger():
+    assert live("انسحبت الدبابات من أطراف البلدة بعد الظهر") == []
 
 
 def test_plural_noun_is_background_but_a_following_verb_is_an_act():
