@@ -90,6 +90,14 @@ def _clitic_cuts(word: str) -> list[int]:
     return cuts
 
 
+def _is_verb_form(head: str, token: _Token, original: str, index) -> bool:
+    """True for a verb spelt like a head once folded: "أمّن" (secured) with its shadda is not
+    "أمن" (security)."""
+    if head != "امن" or not original or index is None:
+        return False
+    return "\u0651" in original[index[token.start]:index[min(token.end, len(index) - 1)]]
+
+
 def _tied(word: str) -> bool:
     """True for a word that ties a bare head to people ("عن الحركة", "عناصر التنظيم")."""
     ties = _tables()["ties"]
@@ -179,7 +187,7 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
     i = 0
     while i < len(tokens):
         found = head_noun(tokens[i].text)
-        if found is None:
+        if found is None or _is_verb_form(found[0], tokens[i], original, index):
             i += 1
             continue
         head, cut = found
