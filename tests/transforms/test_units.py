@@ -67,3 +67,8 @@ def test_a_verb_spelt_like_a_head_is_no_unit():
     # "أمّن" (secured, with its shadda) folds like "أمن" (security): no unit "أمن الجيش …"
     assert units("أمّن الجيش التركي خروج قيادي") == [("الجيش التركي", "name")]
     assert units("انشق ضابط من أمن الدولة") == [("امن الدوله", "name")]
+
+
+def test_the_bare_name_of_a_force_tied_to_people():
+    assert units("انشق 25 عنصراً من النظام بعد دعوات") == [("النظام", "bare")]
+    assert units("سقط النظام أمس") == []  # nobody's force: not tied to people
