@@ -267,7 +267,13 @@ def _appositive(folded: str, text: str, index, before: list[GroupMention],
     opening = text[:index[g.start]].rstrip()
     if not opening.endswith("("):
         return False
-    return any(0 <= g.start - b.end <= 4 for b in before)
+    return any(0 <= g.start - b.end <= 4 and not _other_listed(b, g) for b in before)
+
+
+def _other_listed(b: GroupMention, g: GroupMention) -> bool:
+    """True when a bracketed group is another listed group than the one before it: a unit
+    named in brackets after its force ("فصائل الجيش الحر (لواء X)"), not the same name again."""
+    return b.actor is not None and g.actor is not None and b.actor.id != g.actor.id
 
 
 # ----------------------------------------------------------------------------- sentences

@@ -61,6 +61,8 @@ def _tables():
         "bare": frozenset(h[2:] if h.startswith("ال") else h
                           for h in lexicon.words(FILE, "bare_heads")),
         "ties": lexicon.words("relations", "from") | lexicon.words("relations", "member"),
+        "bare_only": frozenset(h[2:] if h.startswith("ال") else h
+                               for h in lexicon.words(FILE, "bare_only")),
         "max_words": int(lexicon.setting(FILE, "max_name_words", 4)),
         "max_quoted": int(lexicon.setting(FILE, "max_quoted_words", 7)),
     }
@@ -88,6 +90,23 @@ def _clitic_cuts(word: str) -> list[int]:
     if word.startswith("لل") or (len(word) > 3 and word[0] in "وف" and word[1:3] == "لل"):
         cuts.append(word.index("لل") + 1)  # للواء → ل + لواء; لل+word keeps "ل" as the article
     return cuts
+
+
+def _is_verb_form(head: str, token: _Token, original: str, index) -> bool:
+    """True for a verb spelt like a head once folded: "أمّن" (secured) with its shadda is not
+    "أمن" (security)."""
+    if head != "امن" or not original or index is None:
+        return False
+    return "\u0651" in original[index[token.start]:index[min(token.end, len(index) - 1)]]
+
+
+def _bare_only(word: str) -> tuple[str, int] | None:
+    """(noun, clitics) for a force named by a bare noun that is no unit head ("النظام")."""
+    for cut in _clitic_cuts(word):
+        rest = word[cut:]
+        if rest.startswith("ال") and rest[2:] in _tables()["bare_only"]:
+            return rest[2:], cut
+    return None
 
 
 def _tied(word: str) -> bool:
@@ -179,7 +198,11 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
     i = 0
     while i < len(tokens):
         found = head_noun(tokens[i].text)
-        if found is None:
+        if found is None and i > 0 and _tied(tokens[i - 1].text):
+            bare = _bare_only(tokens[i].text)  # "25 عنصراً من النظام"
+            if bare and not (i + 1 < len(tokens) and tokens[i + 1].text.startswith("ال")):
+                out.append(UnitMention(tokens[i].start + bare[1], tokens[i].end, bare[0], "bare"))
+        if found is None or _is_verb_form(found[0], tokens[i], original, index):
             i += 1
             continue
         head, cut = found

@@ -25,6 +25,12 @@ def test_a_group_named_again_in_brackets_is_one_mention():
     assert [g.surface for g in s.groups] == ["قوات سوريا الديمقراطية"]
 
 
+def test_another_listed_group_in_brackets_is_kept():
+    # a unit named in brackets after its force is a group of its own, not the force again
+    s = sentence("انشق مئة مقاتل من عناصر الجيش الحر (أحرار الشرقية) أمس")
+    assert [g.actor.id for g in s.groups] == ["fsa", "ahrar_al_sharqiya"]
+
+
 def test_syrian_soldiers_imply_the_regime_forces():
     s = sentence("انشق خمسة جنود سوريين ولجؤوا إلى تركيا")
     assert [(g.actor.id, g.shape) for g in s.groups] == [("regime", "implied")]

@@ -61,3 +61,14 @@ def test_a_definite_head_takes_no_indefinite_word_as_its_name():
 def test_a_bare_head_tied_to_people_is_kept():
     assert units("فر 3 من أفراد الجيش في المنطقة") == [("الجيش", "bare")]
     assert units("وصل الجيش إلى المنطقة") == []  # not tied to anybody
+
+
+def test_a_verb_spelt_like_a_head_is_no_unit():
+    # "أمّن" (secured, with its shadda) folds like "أمن" (security): no unit "أمن الجيش …"
+    assert units("أمّن الجيش التركي خروج قيادي") == [("الجيش التركي", "name")]
+    assert units("انشق ضابط من أمن الدولة") == [("امن الدوله", "name")]
+
+
+def test_the_bare_name_of_a_force_tied_to_people():
+    assert units("انشق 25 عنصراً من النظام بعد دعوات") == [("النظام", "bare")]
+    assert units("سقط النظام أمس") == []  # nobody's force: not tied to people
