@@ -34,7 +34,9 @@ COLLECTED = sorted((REPO / "tests" / "fixtures" / "gold").glob("*.jsonl"))
 # read only so that folds are assigned over every gold file as the gate assigns them.
 SYNTHETIC = REPO / "tests" / "fixtures" / "heldout_reports.jsonl"
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
-F1_TIE = 0.005  # cross-fitted F1 differences below this are noise
+# Cross-fitted F1 differences below this are noise (F1's standard error over ~600 gold events is
+# about 0.02); among near-ties the higher threshold gives fewer false events and documents.
+F1_TIE = 0.01
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)  # the best must not sit on an edge
 
 

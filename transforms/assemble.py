@@ -85,13 +85,19 @@ def _times_conflict(a: TimeRef | None, b: TimeRef | None) -> bool:
     if a.date_start and b.date_start:  # ISO dates: their ranges must overlap
         return (b.date_end or b.date_start) < a.date_start or \
             (a.date_end or a.date_start) < b.date_start
-    generic = lexicon.words("extraction", "time_generic")
-    wa = set(fold_word(a.text).split()) - generic
-    wb = set(fold_word(b.text).split()) - generic
-    recent = lexicon.words("extraction", "time_recent")
-    if wa <= recent or wb <= recent:
+    if _only_lately(a) or _only_lately(b):
         return False  # "في الساعات الماضية" can be "اليوم السبت"
+    wa, wb = _time_words(a), _time_words(b)
     return bool(wa and wb) and not wa & wb
+
+
+def _time_words(time: TimeRef) -> set[str]:
+    return set(fold_word(time.text).split()) - lexicon.words("extraction", "time_generic")
+
+
+def _only_lately(time: TimeRef | None) -> bool:
+    """True for a time that only says "lately" (في الساعات الماضية، مؤخراً)."""
+    return time is not None and _time_words(time) <= lexicon.words("extraction", "time_recent")
 
 
 def _places_compatible(a: Incident, b: Incident) -> bool:

@@ -47,8 +47,10 @@ def test_shipped_scorers_are_linear_models_over_named_features():
         assert model.weights and 0 < model.threshold < 1
         assert model.meta["examples"] > 1000 and model.meta["gold_digest"]
         # structural features only: the only words in feature names are unit heads of
-        # data/units.yaml (as units.head_noun gives them), never a word of a report
-        heads = {h[2:] if h.startswith("ال") else h for h in lexicon.words("units", "heads")}
+        # data/units.yaml (as units.head_noun gives them, and the bare force nouns), never a
+        # word of a report
+        heads = {h[2:] if h.startswith("ال") else h
+                 for key in ("heads", "bare_only") for h in lexicon.words("units", key)}
         worded = {k.split("=", 1)[1] for k in model.weights
                   if "=" in k and re.search(r"[\u0600-\u06ff]", k)}
         assert worded <= heads, sorted(worded - heads)
