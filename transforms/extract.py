@@ -134,9 +134,9 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
 def _each_its_own(s: Sentence, groups: list[GroupMention]) -> bool:
     """True when each group of a list has its own people ("قائد X، وقائد Y"; "5 من X و3 من Y")."""
     own = 0
+    generic = lexicon.words("extraction", "generic_members")
     for g in groups:
         before = s.words_before(g.start, 2)
-        generic = lexicon.words("extraction", "generic_members")
         if any(relation_of(w) == "member" and w not in generic for w in before) or any(
                 0 <= g.start - c.end <= 12 for c in s.counts if c.count.value is not None):
             own += 1
@@ -250,9 +250,6 @@ def roster(s: Sentence, incident: Incident) -> list[Incident]:
     return out
 
 
-LOCAL_KINDS = ("village", "town", "city", "neighbourhood", "subdistrict")
-
-
 def parallel_acts(s: Sentence, incident: Incident) -> list[Incident]:
     """Further acts of the same group told in the same sentence, each in its own clause at its
     own place: "انشقاق 20 عنصراً في بلدة A، إضافة إلى انشقاق عناصر في بلدة B" is two incidents.
@@ -272,7 +269,7 @@ def parallel_acts(s: Sentence, incident: Incident) -> list[Incident]:
         clause_end = next((m.start() for m in CLAUSE_MARK.finditer(s.folded, trigger.end)),
                           len(s.folded))
         places = [p for p in s.places if trigger.end <= p.start < clause_end
-                  and p.ref.kind in LOCAL_KINDS]
+                  and p.ref.kind in slots.LOCAL_KINDS]
         if not places or any(trigger.end <= g.start < clause_end for g in s.groups):
             continue
         place = places[0].ref

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from transforms import actors as actor_table
-from transforms import attributes, lexicon
+from transforms import attributes, lexicon, slots
 from transforms.analysis import GroupMention, Sentence
 from transforms.triggers import Trigger, trigger_number
 
@@ -186,7 +186,7 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     else:
         f["no_group"] = 1.0
     kinds = {p.ref.kind for p in s.places}
-    if kinds & {"village", "town", "city", "neighbourhood", "subdistrict"} or any(
+    if kinds & set(slots.LOCAL_KINDS) or any(
             p.ref.source == "pattern" and p.ref.kind is None for p in s.places):
         f["has_local_place"] = 1.0
     elif kinds:
@@ -242,7 +242,7 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
     if any(w in _words("relatives") for w in before[-2:]):
         f["relative_clause"] = 1.0  # "الذين انشقوا": who they are, not what happened
     clause = s.words_between(max(0, trigger.start - 80), trigger.start)[-8:]
-    if any(f in _success() for w in clause for f in _bare(w)) and s.same_clause(max(0, trigger.start - 60),
+    if any(form in _success() for w in clause for form in _bare(w)) and s.same_clause(max(0, trigger.start - 60),
                                                            trigger.start):
         f["managed_to"] = 1.0  # "تمكن 6 جنود من الانشقاق": the act succeeded
     if any(w in _words("after_words") for w in before[-2:]):

@@ -20,6 +20,7 @@ from transforms.triggers import Trigger, trigger_number
 
 FILE = "extraction"
 WORD = re.compile(r"[\w]+")
+LOCAL_KINDS = ("village", "town", "city", "neighbourhood", "subdistrict")  # finer than an area
 KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistrict": 4,
              "area": 3, "district": 3, None: 3, "rif": 2, "governorate": 1}
 PLACE_INTRO = re.compile(r"(?:(?<![\w])(?:في|من|قرب|بمحيط|محيط|عند|داخل)\s+|(?<![\w])[بو]?ب)$")
@@ -126,10 +127,7 @@ def companions(s: Sentence) -> int | None:
         if match.group(1) else None
     if count is not None and count.value is None:
         return None  # "مع عدد من عناصره": men went with him, how many is not told
-    return (count.value if count is not None else None) or 0
-
-
-OTHER_WORD = re.compile(r"(?<![\w])(?:اخر|اخرون|اخرين|اخري|اخر\S*|مماثل\S*|جديد\S*|ثان\S*)(?![\w])")
+    return count.value if count is not None else 0
 
 
 def _after_companion_word(s: Sentence, start: int) -> bool:
@@ -142,22 +140,22 @@ def tells_other_defectors(s: Sentence) -> bool:
     ("انشق عناصر آخرون"، "مجموعة أخرى"، "انشقاق جديد"), not when "other" names a companion of
     a lone defector ("انشق قيادي برفقة عنصر آخر")."""
     return any(_describes_defectors(s, m.start()) and not _after_companion_word(s, m.start())
-               for m in OTHER_WORD.finditer(s.folded))
+               for m in _stems("other_stems", r"(?<![\w])", r"\S*").finditer(s.folded))
 
 
 def _describes_defectors(s: Sentence, start: int) -> bool:
     """True when "other"/"new" at ``start`` qualifies people, a body of them, a batch or the act
     itself ("عناصر آخرون"، "دفعة جديدة"، "انشقاق جديد"), not a place or a date."""
+    if any(0 <= start - t.end <= 2 for t in s.triggers):
+        return True  # right after the act's word: "انشقاق جديد"
     before = (s.words_before(start, 1) or [""])[0]
-    if any(t.start <= start - 1 <= t.end + 1 for t in s.triggers):
-        return True
     return bool(before in _words("group_nouns") or before in _words("batch_nouns")
                 or _stems("person_noun_stems").match(before))
 
 
 def companion_others(s: Sentence) -> int:
     """1 for "برفقة عنصر آخر", 2 for "مع عنصرين آخرين": others going with a lone defector."""
-    for m in OTHER_WORD.finditer(s.folded):
+    for m in _stems("other_stems", r"(?<![\w])", r"\S*").finditer(s.folded):
         if not _after_companion_word(s, m.start()):
             continue
         noun = (s.words_before(m.start(), 1) or [""])[0]
@@ -181,7 +179,7 @@ def with_their_leader(s: Sentence, count: Count | None) -> Count | None:
         return count
     start = s.to_folded(count.start)
     before = s.words_before(start, 10)  # back to the clause's subject: "قائد … مع 7"
-    if not before or before[-1] not in ("مع", "برفقه", "ومعه"):
+    if not before or before[-1] not in _words("companion_words"):
         return count
     if not any(w in _words("single_titles") for w in before[:-1]):
         return count

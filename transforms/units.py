@@ -61,6 +61,8 @@ def _tables():
         "bare": frozenset(h[2:] if h.startswith("ال") else h
                           for h in lexicon.words(FILE, "bare_heads")),
         "ties": lexicon.words("relations", "from") | lexicon.words("relations", "member"),
+        "doubled_verbs": frozenset(h[2:] if h.startswith("ال") else h
+                                   for h in lexicon.words(FILE, "verbs_when_doubled")),
         "bare_only": frozenset(h[2:] if h.startswith("ال") else h
                                for h in lexicon.words(FILE, "bare_only")),
         "max_words": int(lexicon.setting(FILE, "max_name_words", 4)),
@@ -94,8 +96,8 @@ def _clitic_cuts(word: str) -> list[int]:
 
 def _is_verb_form(head: str, token: _Token, original: str, index) -> bool:
     """True for a verb spelt like a head once folded: "أمّن" (secured) with its shadda is not
-    "أمن" (security)."""
-    if head != "امن" or not original or index is None:
+    "أمن" (security). The heads it can happen to are ``verbs_when_doubled`` of units.yaml."""
+    if head not in _tables()["doubled_verbs"] or not original or index is None:
         return False
     return "\u0651" in original[index[token.start]:index[min(token.end, len(index) - 1)]]
 
