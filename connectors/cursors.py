@@ -101,7 +101,9 @@ def commit_entries(cursor: dict, refs: Iterable[EntryRef], limit: int = MAX_SEEN
     """``cursor`` with ``refs`` seen: the newest ``limit`` ids kept, ``floor`` raised."""
     cursor = normalise(cursor)
     pairs = dict(zip(cursor["seen"], cursor["published"], strict=True))
-    newest = max((p for p in pairs.values() if p), default=None)
+    refs = list(refs)  # an undated ref ranks with the newest dated one, of this batch too
+    newest = max([p for p in pairs.values() if p] + [r.published for r in refs if r.published],
+                 default=None)
     for ref in refs:
         pairs.setdefault(ref.entry_id, ref.published or newest)
     ordered = sorted(pairs.items(), key=lambda pair: (pair[1] is not None, pair[1] or ""))

@@ -85,6 +85,13 @@ def test_an_undated_entry_in_a_full_cursor_of_dated_ones_is_kept_and_not_re_emit
     assert select_new([undated, *feed(MAX_SEEN)], cursor).taken == []
 
 
+def test_an_undated_entry_committed_with_a_full_batch_of_dated_ones_is_kept():
+    undated = entry(MAX_SEEN + 10, published=False)
+    cursor = commit_entries(empty_cursor(), refs([*feed(MAX_SEEN), undated]))
+    assert "id" + str(MAX_SEEN + 10) in cursor["seen"] and len(cursor["seen"]) == MAX_SEEN
+    assert select_new([undated, *feed(MAX_SEEN)], cursor).taken == []
+
+
 def test_commit_keeps_the_newest_by_published_time_whatever_the_commit_order():
     cursor = commit_entries(empty_cursor(), refs([entry(5), entry(1)]), limit=2)
     cursor = commit_entries(cursor, refs([entry(3)]), limit=2)
