@@ -68,7 +68,7 @@ def test_actor_by_name_or_id(capsys, flags, actor, expected):
     (["--governorate", "دير الزور"], {"ndf-duwayr", "irgc-bukamal"}),
     (["--governorate", "ادلب"], {"ahrar-saraqib"}),
     (["--governorate", "Deir ez-Zor"], {"ndf-duwayr", "irgc-bukamal"}),  # English name
-    (["--destination", "قسد"], {"ndf-duwayr"}),  # an alias of the destination's id
+    (["--destination", "قوات سوريا الديمقراطية"], {"ndf-duwayr"}),  # an alias, not the stored name
     (["--destination", "sdf"], {"ndf-duwayr"}),
     (["--destination", "الجيش الوطني"], {"ahrar-saraqib"}),
     (["--min-count", "20"], {"ndf-duwayr", "ahrar-saraqib"}),
