@@ -67,12 +67,22 @@ def read(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def gold_rows() -> tuple[list[dict], list[dict], list[dict]]:
+    """The rows of ``dev.jsonl``, of the collected files and of the synthetic reports."""
+    collected = [row for path in sorted(COLLECTED.glob("*.jsonl")) for row in read(path)]
+    return read(DEV), collected, read(SYNTHETIC)
+
+
+def gold_folds() -> dict[str, int]:
+    """doc_id → fold, assigned over every gold file: the one split the gate and training use
+    (assigned over fewer files, the untouched fold would differ and leak into training)."""
+    return fold_split.assign_folds([row for rows in gold_rows() for row in rows])
+
+
 def gold_sets() -> dict[str, list[dict]]:
     """Set name → gold rows."""
-    dev = read(DEV)
-    collected = [row for path in sorted(COLLECTED.glob("*.jsonl")) for row in read(path)]
-    synthetic = read(SYNTHETIC)
-    folds = fold_split.assign_folds([*dev, *collected, *synthetic])
+    dev, collected, synthetic = gold_rows()
+    folds = gold_folds()
     held = fold_split.HOLDOUT
     return {
         "dev": dev,

@@ -15,24 +15,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import json
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from deploy import quality_baseline  # noqa: E402
 from transforms.learning import folds as fold_split  # noqa: E402
 from transforms.learning import gold  # noqa: E402
 from transforms.learning.gold import examples, extract_rows  # noqa: E402
 from transforms.learning.linear import MODELS, LinearModel  # noqa: E402
 from transforms.learning.linear import load as load_model  # noqa: E402
 
-DEV = gold.DEV_JSONL
-COLLECTED = sorted((REPO / "tests" / "fixtures" / "gold").glob("*.jsonl"))
-# The synthetic held-out reports are scored by the quality gate, never trained on; they are
-# read only so that folds are assigned over every gold file as the gate assigns them.
-SYNTHETIC = REPO / "tests" / "fixtures" / "heldout_reports.jsonl"
+# The gold files and their folds are those of the quality gate's script (the synthetic held-out
+# reports are scored there, never trained on; they count only in the fold assignment).
+DEV = quality_baseline.DEV
+COLLECTED = sorted(quality_baseline.COLLECTED.glob("*.jsonl"))
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 # Cross-fitted F1 differences below this are noise (F1's standard error over ~600 gold events is
 # about 0.02); among near-ties the higher threshold gives fewer false events and documents.
@@ -48,11 +47,6 @@ def load_scorer():
         sys.exit(f"train_extraction: {error}")
 
 
-def read(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
 def load_gold() -> tuple[list[dict], str]:
     """The training gold (``dev.jsonl`` and the collected files) and a digest of it."""
     if not DEV.is_file():
@@ -60,13 +54,13 @@ def load_gold() -> tuple[list[dict], str]:
     rows, digest = [], hashlib.sha256()
     for path in [DEV, *COLLECTED]:
         digest.update(path.name.encode() + path.read_bytes())
-        rows += read(path)
+        rows += quality_baseline.read(path)
     return rows, digest.hexdigest()[:16]
 
 
-def assign_folds(rows: list[dict]) -> dict[str, int]:
-    """Folds over every gold file, the synthetic held-out reports included (as the gate)."""
-    return fold_split.assign_folds([*rows, *read(SYNTHETIC)])
+def assign_folds() -> dict[str, int]:
+    """The folds of every gold report: the gate's split."""
+    return quality_baseline.gold_folds()
 
 
 def _fit(train, c_value):
@@ -184,7 +178,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     scorer = load_scorer()
     rows, digest = load_gold()
-    folds = assign_folds(rows)
+    folds = assign_folds()
     train_rows = [r for r in rows if folds[str(r["doc_id"])] != fold_split.HOLDOUT]
     print(f"train_extraction: {len(train_rows)} of {len(rows)} gold reports "
           f"(fold {fold_split.HOLDOUT} kept untouched), gold digest {digest}", file=sys.stderr)
