@@ -53,7 +53,7 @@ from connectors.es_client import make_client  # noqa: E402
 from pipelines.options import DEFAULTS  # noqa: E402
 from schemas.index_setup import uninstall  # noqa: E402
 from tests.support.receivers import WebhookReceiver  # noqa: E402
-from tests.transforms.date_scoring import load_scorer  # noqa: E402
+from transforms.learning.gold import load_scorer  # noqa: E402
 
 DEFAULT_CORPUS = REPO / "tests" / "fixtures" / "heldout_reports.jsonl"
 DRAIN = DEFAULTS["drain_seconds"]  # the run's drain (no article decision delay here)

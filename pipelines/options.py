@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from connectors.alerts import AlertSettings
 from connectors.es_client import EsTarget, add_es_arguments, es_target_from_args
 from connectors.url_guard import parse_allow_host
 
@@ -32,7 +33,7 @@ DEFAULTS = {
     "backoff_max": 900.0,
     "alert_max_per_minute": 10,
     "alert_digest_seconds": 15.0,
-    "alert_lease_seconds": 120.0,
+    "alert_lease_seconds": AlertSettings.lease_seconds,
 }
 
 
@@ -73,7 +74,8 @@ class DefwatchOptions(PipelineOptions):
                             default=DEFAULTS["alert_lease_seconds"],
                             help="how long a sender holds an alert it is sending; an alert "
                                  "whose sender died mid-send is sent again (same delivery id) "
-                                 "after this; keep it above one delivery round (default 120)")
+                                 "after this; keep it above one delivery round (default "
+                                 f"{DEFAULTS['alert_lease_seconds']:g})")
         parser.add_argument("--allow-host", "--allow_host", dest="allow_host", action="append",
                             default=None, type=allow_host_entry, metavar="HOST[:PORT]",
                             help="host exempt from the private-address guard (repeatable): "
