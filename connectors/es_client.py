@@ -276,6 +276,14 @@ def _number(value: str, name: str) -> float:
 
 # ----------------------------------------------------------------------------- flags
 
+def add_flag(parser, name: str, *, beam: bool = False, **kwargs: Any) -> None:
+    """Add option ``name`` ("--x-y") with dest ``x_y`` and, with ``beam``, the "--x_y" spelling
+    Beam's own options use."""
+    alias = "--" + name[2:].replace("-", "_")
+    names = [name] + ([alias] if beam and alias != name else [])
+    parser.add_argument(*names, dest=name[2:].replace("-", "_"), **kwargs)
+
+
 def add_es_arguments(parser: argparse.ArgumentParser, beam: bool = False) -> None:
     """The Elasticsearch flags of every command (``beam``: also ``--es_url`` style aliases).
 
@@ -285,9 +293,7 @@ def add_es_arguments(parser: argparse.ArgumentParser, beam: bool = False) -> Non
         if hasattr(parser, "add_argument_group") else parser
 
     def flag(name: str, **kwargs: Any) -> None:
-        alias = "--" + name[2:].replace("-", "_")
-        names = [name] + ([alias] if beam and alias != name else [])
-        group.add_argument(*names, dest=name[2:].replace("-", "_"), **kwargs)
+        add_flag(group, name, beam=beam, **kwargs)
 
     flag("--es-url", metavar="URL", default=None,
          help=f"Elasticsearch base URL (env DEFWATCH_ES_URL; default {DEFAULT_ES_URL})")

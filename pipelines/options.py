@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from connectors.alerts import AlertSettings
-from connectors.es_client import EsTarget, add_es_arguments, es_target_from_args
+from connectors.es_client import EsTarget, add_es_arguments, add_flag, es_target_from_args
 from connectors.url_guard import parse_allow_host
 
 DEFAULTS = {
@@ -51,89 +51,92 @@ class DefwatchOptions(PipelineOptions):
 
     @classmethod
     def _add_argparse_args(cls, parser):
+        def flag(name: str, **kwargs) -> None:  # "--x-y" and Beam's "--x_y", dest x_y
+            add_flag(parser, name, beam=True, **kwargs)
+
         parser.add_argument("--feeds", help="feeds.yaml listing the feeds to poll")
         add_es_arguments(parser, beam=True)
         parser.add_argument("--alert", dest="alert", action="append", default=None,
                             help="alert URL (repeatable): http(s)/json webhook or apprise URL; "
                                  "env DEFWATCH_ALERTS adds comma-separated ones")
-        parser.add_argument("--alert-retry-interval", "--alert_retry_interval",
-                            dest="alert_retry_interval", type=float, default=60.0,
-                            help="seconds between sweeps re-sending failed alerts (default 60)")
-        parser.add_argument("--alert-max-per-minute", "--alert_max_per_minute",
-                            dest="alert_max_per_minute", type=int,
-                            default=DEFAULTS["alert_max_per_minute"],
-                            help="alerts sent one by one per channel and minute; the rest of "
-                                 "a burst goes out as digests (default 10)")
-        parser.add_argument("--alert-digest-seconds", "--alert_digest_seconds",
-                            dest="alert_digest_seconds", type=float,
-                            default=DEFAULTS["alert_digest_seconds"],
-                            help="seconds a burst digest collects alerts before it is sent "
-                                 "(default 15)")
-        parser.add_argument("--alert-lease-seconds", "--alert_lease_seconds",
-                            dest="alert_lease_seconds", type=float,
-                            default=DEFAULTS["alert_lease_seconds"],
-                            help="how long a sender holds an alert it is sending; an alert "
-                                 "whose sender died mid-send is sent again (same delivery id) "
-                                 "after this; keep it above one delivery round (default "
-                                 f"{DEFAULTS['alert_lease_seconds']:g})")
-        parser.add_argument("--allow-host", "--allow_host", dest="allow_host", action="append",
-                            default=None, type=allow_host_entry, metavar="HOST[:PORT]",
-                            help="host exempt from the private-address guard (repeatable): "
-                                 "HOST allows every port of that host, HOST:PORT that port "
-                                 "only (also after redirects); link-local and metadata "
-                                 "addresses are never allowed")
-        parser.add_argument("--poll-interval", "--poll_interval", dest="poll_interval",
-                            type=float, default=None,
-                            help="seconds between polls of every feed (overrides feeds.yaml)")
-        parser.add_argument("--tick-interval", "--tick_interval", dest="tick_interval",
-                            type=float, default=DEFAULTS["tick_interval"],
-                            help="seconds between hand-overs of finished polls to the "
-                                 "pipeline and checks of which feeds are due (default 1)")
-        parser.add_argument("--fetch-deadline", "--fetch_deadline", dest="fetch_deadline",
-                            type=float, default=None,
-                            help="seconds one feed or page fetch may take in all: lookup, "
-                                 "connect, headers, body, redirects, retries (default 60)")
-        parser.add_argument("--max-new-per-poll", "--max_new_per_poll", dest="max_new_per_poll",
-                            type=int, default=DEFAULTS["max_new_per_poll"],
-                            help="new entries taken from a feed per poll, newest first; the "
-                                 "rest come on the next poll (default 50)")
-        parser.add_argument("--poll-workers", "--poll_workers", dest="poll_workers", type=int,
-                            default=DEFAULTS["poll_workers"],
-                            help="feeds polled (with their pages) at once (default: one per "
-                                 "feed, at least 16, at most 64)")
-        parser.add_argument("--host-delay", "--host_delay", dest="host_delay", type=float,
-                            default=DEFAULTS["host_delay"],
-                            help="politeness: seconds between two requests to one host "
-                                 "(default 1)")
-        parser.add_argument("--backoff-max", "--backoff_max", dest="backoff_max", type=float,
-                            default=DEFAULTS["backoff_max"],
-                            help="longest wait before polling a failing feed again; the wait "
-                                 "doubles from the poll interval (default 900)")
+        flag("--alert-retry-interval",
+             type=float, default=60.0,
+             help="seconds between sweeps re-sending failed alerts (default 60)")
+        flag("--alert-max-per-minute",
+             type=int,
+             default=DEFAULTS["alert_max_per_minute"],
+             help="alerts sent one by one per channel and minute; the rest of "
+                  "a burst goes out as digests (default 10)")
+        flag("--alert-digest-seconds",
+             type=float,
+             default=DEFAULTS["alert_digest_seconds"],
+             help="seconds a burst digest collects alerts before it is sent "
+                  "(default 15)")
+        flag("--alert-lease-seconds",
+             type=float,
+             default=DEFAULTS["alert_lease_seconds"],
+             help="how long a sender holds an alert it is sending; an alert "
+                  "whose sender died mid-send is sent again (same delivery id) "
+                  "after this; keep it above one delivery round (default "
+                  f"{DEFAULTS['alert_lease_seconds']:g})")
+        flag("--allow-host", action="append",
+             default=None, type=allow_host_entry, metavar="HOST[:PORT]",
+             help="host exempt from the private-address guard (repeatable): "
+                  "HOST allows every port of that host, HOST:PORT that port "
+                  "only (also after redirects); link-local and metadata "
+                  "addresses are never allowed")
+        flag("--poll-interval",
+             type=float, default=None,
+             help="seconds between polls of every feed (overrides feeds.yaml)")
+        flag("--tick-interval",
+             type=float, default=DEFAULTS["tick_interval"],
+             help="seconds between hand-overs of finished polls to the "
+                  "pipeline and checks of which feeds are due (default 1)")
+        flag("--fetch-deadline",
+             type=float, default=None,
+             help="seconds one feed or page fetch may take in all: lookup, "
+                  "connect, headers, body, redirects, retries (default 60)")
+        flag("--max-new-per-poll",
+             type=int, default=DEFAULTS["max_new_per_poll"],
+             help="new entries taken from a feed per poll, newest first; the "
+                  "rest come on the next poll (default 50)")
+        flag("--poll-workers", type=int,
+             default=DEFAULTS["poll_workers"],
+             help="feeds polled (with their pages) at once (default: one per "
+                  "feed, at least 16, at most 64)")
+        flag("--host-delay", type=float,
+             default=DEFAULTS["host_delay"],
+             help="politeness: seconds between two requests to one host "
+                  "(default 1)")
+        flag("--backoff-max", type=float,
+             default=DEFAULTS["backoff_max"],
+             help="longest wait before polling a failing feed again; the wait "
+                  "doubles from the poll interval (default 900)")
         parser.add_argument("--duration", type=float, default=None,
                             help="stop after this many seconds (drains and flushes first)")
-        parser.add_argument("--kibana-url", "--kibana_url", dest="kibana_url", default=None,
-                            help="Kibana base URL, for links in alerts")
-        parser.add_argument("--status-interval", "--status_interval", dest="status_interval",
-                            type=float, default=DEFAULTS["status_interval"],
-                            help="seconds between one-line status reports on stderr "
-                                 "(0 = none)")
-        parser.add_argument("--dedup-window-days", "--dedup_window_days",
-                            dest="dedup_window_days", type=int,
-                            default=DEFAULTS["dedup_window_days"],
-                            help="days around an incident within which reports may merge")
-        parser.add_argument("--article-decision-delay", "--article_decision_delay",
-                            dest="article_decision_delay", type=int,
-                            default=DEFAULTS["article_decision_delay"],
-                            help="streaming: seconds (of watermark) an article waits for "
-                                 "near-duplicates before extraction; 0 (default) sends it on "
-                                 "at once and links a copy found later")
-        parser.add_argument("--drain-seconds", "--drain_seconds", dest="drain_seconds",
-                            type=float, default=None,
-                            help="on SIGINT/SIGTERM or at the end of --duration, seconds "
-                                 "in-flight work gets to finish before the job is cancelled "
-                                 "(default 30, or the article decision delay + 20)")
-        parser.add_argument("--no-setup", "--no_setup", dest="no_setup", action="store_true",
-                            default=False, help="do not install index templates first")
+        flag("--kibana-url", default=None,
+             help="Kibana base URL, for links in alerts")
+        flag("--status-interval",
+             type=float, default=DEFAULTS["status_interval"],
+             help="seconds between one-line status reports on stderr "
+                  "(0 = none)")
+        flag("--dedup-window-days",
+             type=int,
+             default=DEFAULTS["dedup_window_days"],
+             help="days around an incident within which reports may merge")
+        flag("--article-decision-delay",
+             type=int,
+             default=DEFAULTS["article_decision_delay"],
+             help="streaming: seconds (of watermark) an article waits for "
+                  "near-duplicates before extraction; 0 (default) sends it on "
+                  "at once and links a copy found later")
+        flag("--drain-seconds",
+             type=float, default=None,
+             help="on SIGINT/SIGTERM or at the end of --duration, seconds "
+                  "in-flight work gets to finish before the job is cancelled "
+                  "(default 30, or the article decision delay + 20)")
+        flag("--no-setup", action="store_true",
+             default=False, help="do not install index templates first")
 
 
 def es_target(options: PipelineOptions) -> EsTarget:
