@@ -13,19 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from transforms import lexicon
+from transforms import lexicon, units
 from transforms.normalize import fold_word
 
 DATA = Path(__file__).parent / "data" / "actors.yaml"
-ORDINALS = {
-    "الاولي": 1, "الثانيه": 2, "الثالثه": 3, "الرابعه": 4, "الخامسه": 5, "السادسه": 6,
-    "السابعه": 7, "الثامنه": 8, "التاسعه": 9, "العاشره": 10, "الحاديه عشره": 11,
-    "الحاديه عشر": 11, "الثانيه عشره": 12, "الثانيه عشر": 12, "الثالثه عشره": 13,
-    "الثالثه عشر": 13, "الرابعه عشره": 14, "الرابعه عشر": 14, "الخامسه عشره": 15,
-    "الخامسه عشر": 15, "السابعه عشره": 17, "السابعه عشر": 17, "الثامنه عشره": 18,
-    "الثامنه عشر": 18,
-}
-ORDINAL_NAMES = {v: k for k, v in ORDINALS.items()}
+ORDINALS = units.ordinal_forms("feminine")  # "الرابعه" → 4: the divisions' ordinals
+ORDINAL_NAMES = {}  # 4 → "الرابعه": the first form of each number, for display
+for _form, _number in ORDINALS.items():
+    ORDINAL_NAMES.setdefault(_number, _form)
 DIVISION = re.compile(
     r"(?<![\w])(?:[وف])?(?:[بل])?(?:ال|لل)?فرقه\s+(?:(\d{1,2})(?![\d])|("
     + "|".join(sorted(ORDINALS, key=len, reverse=True)) + r"))(?![\w])")

@@ -54,14 +54,14 @@ SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to o
 GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
 GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
+FILE = "extraction"
 LETTER = re.compile(r"[\w]")
 LETTERS = re.compile(r"[^\W\d_]")
-ROSTER = re.compile(r"(?<![\w])(?:وهم|هم|وهما|هما|ابرزهم|منهم)\s*:")
-POINTER_SUBJECT = re.compile(r"(?<![\w])[وف]?(?:العناصر|المنشقين|المنشقون|هولاء|الفارين|الفارون|"
-                             r"العنصرين|العنصران|المجموعه|الهاربين|الهاربون)(?![\w])")
+ROSTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'roster_pronouns')})\s*:")
+POINTER_SUBJECT = re.compile(
+    rf"(?<![\w])[وف]?(?:{lexicon.pattern(FILE, 'pointer_subjects')})(?![\w])")
 COORDINATION = re.compile(r"\s*[،,]?\s*(?:و|وال)?\s*")
-POINTER = re.compile(r"(?<![\w])(?:هولاء|ال?منشق\S*|ال?فار(?:ين|ون)|ال?عناصر|العنصرين|المجموعه|"
-                     r"تلك|هذه|ال?هارب\S*)")
+POINTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'pointers')})")
 
 
 @cache

@@ -43,6 +43,19 @@ def alternation(entries) -> str:
     return "|".join(re.escape(e) for e in sorted(set(entries), key=len, reverse=True))
 
 
+@cache
+def pattern(name: str, key: str) -> str:
+    """A regex alternation of list ``key``, longest first: an entry ending in ``*`` matches any
+    word that starts with it (``منشق*``: منشق، منشقون …), spaces match any whitespace run."""
+    entries = set()
+    for entry in data(name)[key]:
+        entry = str(entry)
+        stem = entry[:-1] if entry.endswith("*") else entry
+        body = r"\s+".join(re.escape(w) for w in fold_word(stem).split())
+        entries.add((len(fold_word(stem)), body + (r"\S*" if entry.endswith("*") else "")))
+    return "|".join(body for _, body in sorted(entries, reverse=True))
+
+
 def setting(name: str, key: str, default=None):
     """A scalar setting of a data file."""
     return data(name).get(key, default)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from transforms import actors as actor_table
+from transforms import lexicon
 from transforms.normalize import fold, fold_word
 
 try:
@@ -223,16 +224,11 @@ GOV_MENTION = re.compile(
     r"(?<![\w])(?:[وبل]|في\s+)?(?:ال|لل)?("
     + "|".join(sorted({g[2:] if g.startswith("ال") else g for g in GOV_CANON}, key=len,
                       reverse=True)) + r")(?![\w])")
-HEADS = (r"قريه|بلده|بلدات|مدينه|ناحيه|حي|حيي|بادي[هة]|مخيم|معبر|مطار|حقل|مجلس|حاجز|"
-         r"وادي|جبل|سهل|ضاحيه|مزرعه|مزارع|جبهه|جبهات|محور|محاور|قاعده|ثكنه|منطقه")
-STOP = (r"(?:في|من|الي|عن|علي|مع|بعد|قبل|التي|الذي|الواقع\S*|التابع\S*|الخاضع\S*|شرق\S*|غرب\S*|"
-        r"شمال\S*|جنوب\S*|وذلك|حيث|بين|عبر|باتجاه|نحو|ضد|وسط|قرب|بالقرب|بسبب|خلال|منذ|"
-        r"الشرقي|الغربي|الشمالي|الجنوبي|الكبري|ال?[0-9]+|يوم|امس|اليوم|مساء|صباح|فجر|"
-        r"شهدت|تشهد|شهد|(?:ال)?انشق\S*|فر|فروا|(?:ال)?فرار\S*|(?:ال)?هرب\S*|(?:ال)?هروب\S*|التوجه|"
-        r"[بو]?ريف|و?بال\S*|قوات|سيطره\S*|ميليشي\S*|"
-        r"مليشي\S*|عناصر|الاراضي|العسكري|تابع\S*|المحلي|الشعبي|اليه|اليها|اليهم|تحت|فوق|لل\S*|هناك|هنا|و(?!ادي)\S+|بحثا|كم)")
-PREFIX_WORDS = r"(?:دير|كفر|تل|عين|راس|ابو|بني|الشيخ|خربه|جسر|معره|بيت|ام|باب|مرج|سوق|قصر|زور|جبل|"
-PREFIX_WORDS += r"وادي|سهل|مزرعه|حزم|ظهر|عرب|مركده|سد|الحسينيه)"
+PHRASES = "place_phrases"
+HEADS = lexicon.pattern(PHRASES, "heads")
+# numbers, words starting with بال or لل, and و-words other than وادي end a name too
+STOP = rf"(?:{lexicon.pattern(PHRASES, 'name_stops')}|ال?[0-9]+|و?بال\S*|لل\S*|و(?!ادي)\S+)"
+PREFIX_WORDS = rf"(?:{lexicon.pattern(PHRASES, 'name_first_words')})"
 NAME = (rf"(?:{PREFIX_WORDS}\s+(?!{STOP}(?![\w]))[\w]+|(?!{STOP}(?![\w]))[\w]+"
         rf"(?:\s+(?!{STOP}(?![\w]))ال[\w]+)?)")
 DIRECTION = r"(?:\s+(?:ال)?(?:شرقي|غربي|شمالي|جنوبي)(?:\s+(?:ال)?(?:شرقي|غربي))?)?"
@@ -244,14 +240,10 @@ BARE = re.compile(rf"(?<![\w])ب(?!لده|لدات)({NAME})\s+(?=بريف|في\s
 DIRECTIONAL = re.compile(rf"(?<![\w])((?:شرق|غرب|شمال|جنوب)(?:ي)?)\s+(?:مدينه\s+)?({NAME})")
 # A bare place after a verb of motion and "من" ("قادمين من منبج", "فرّوا من حطلة") is where
 # the people left; it counts when the gazetteer knows the name.
-FROM_PLACE = re.compile(r"(?<![\w])[وف]?(?:قادم\S*|فار(?:ين|ون|ا|ان)|فروا|فرا|فر|هرب\S*|"
-                        r"هارب\S*|انسحب\S*|خرج\S*|فرار\S*|هروب\S*)\s+من\s+([\w]+)(?:\s+([\w]+))?")
-FRONTS = ("جبهه", "جبهات", "محور", "محاور")  # a front or an axis of fighting (folded)
-GENERIC_NAMES = {"المنطقه", "البلاد", "سيطره", "سيطرتها", "المنطقة", "الاشتباكات", "العمليات",
-                 "البلده", "القريه", "المدينه", "الحدود", "النظام", "قسد", "المعارضه", "عموم",
-                 "المذكوره", "نفسها", "ذاتها", "الشرقيه", "الغربيه", "الشماليه", "الجنوبيه",
-                 "الوسطي", "الحاليه", "الاخيره", "المجاوره", "المحيطه", "القريبه", "البعيده",
-                 "الواقعه", "الخاضعه", "المحرره", "المحتله", "كافه", "جميع", "اغلب", "بعض"}
+FROM_PLACE = re.compile(rf"(?<![\w])[وف]?(?:{lexicon.pattern(PHRASES, 'leaving_words')})"
+                        r"\s+من\s+([\w]+)(?:\s+([\w]+))?")
+FRONTS = lexicon.words(PHRASES, "fronts")  # a front or an axis of fighting (folded)
+GENERIC_NAMES = lexicon.words(PHRASES, "generic_names")
 
 
 @lru_cache(maxsize=1)
@@ -320,7 +312,7 @@ def find_places(text: str) -> list[PlaceRef]:
             matches[:0] = [inner] if inner else []
             continue
         end = _known_first_word(text, folded, index, match.start(2), match.end(2))
-        if head.startswith("بادي") or head in ("وادي", "جبل", "سهل", "قاعده", "ثكنه", *FRONTS):
+        if head in lexicon.words(PHRASES, "named_with_head") or head in FRONTS:
             add(match.start(1), end, "area")
         else:
             add(match.start(2), end, kind)

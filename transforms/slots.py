@@ -23,13 +23,14 @@ WORD = re.compile(r"[\w]+")
 LOCAL_KINDS = ("village", "town", "city", "neighbourhood", "subdistrict")  # finer than an area
 KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistrict": 4,
              "area": 3, "district": 3, None: 3, "rif": 2, "governorate": 1}
-PLACE_INTRO = re.compile(r"(?:(?<![\w])(?:في|من|قرب|بمحيط|محيط|عند|داخل)\s+|(?<![\w])[بو]?ب)$")
+PLACE_INTRO = re.compile(
+    rf"(?:(?<![\w])(?:{lexicon.pattern(FILE, 'place_intros')})\s+|(?<![\w])[بو]?ب)$")
 MAX_COUNT_DISTANCE = 300  # characters between a count and the act it counts
 MAX_TIME_DISTANCE = 70
 DATELINE = re.compile(r"\s*(?:\(|-|–|—|:|/)")
-COMPANIONS = re.compile(r"(?<![\w])(?:مع|برفقه|ومعه|رفقه)\s+(?:(احد|عدد\s+من|\d+|[\w]+)\s+)?"
-                        r"(?:من\s+)?(?:مرافقيه|عناصره|رجاله|مقاتليه|مرافقه|افراد\s+مجموعته|"
-                        r"افراد\s+كتيبته|حراسه|مرافقيه\s+الشخصيين)(?![\w])")
+COMPANIONS = re.compile(
+    rf"(?<![\w])(?:{lexicon.pattern(FILE, 'companion_intros')})\s+(?:(احد|عدد\s+من|\d+|[\w]+)\s+)?"
+    rf"(?:من\s+)?(?:{lexicon.pattern(FILE, 'companion_nouns')})(?![\w])")
 
 
 @cache

@@ -15,17 +15,28 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from transforms import lexicon
+from transforms.normalize import fold_word
 
 FILE = "units"
 TOKEN = re.compile(r"[\w]+")
 QUOTES_OPEN = "«“\"'‘„"
 QUOTES_CLOSE = "»”\"'’“"
 QUOTED = re.compile(r"[«“\"„]\s*([^«»“”\"„\n]{2,80}?)\s*[»”\"“]")
-ORDINAL = re.compile(r"^ال(?:اول|اولي|ثاني|ثانيه|ثالث|ثالثه|رابع|رابعه|خامس|خامسه|سادس|سادسه|"
-                     r"سابع|سابعه|ثامن|ثامنه|تاسع|تاسعه|عاشر|عاشره|حادي|حاديه)$")
+
+
+def ordinal_forms(gender: str) -> dict[str, int]:
+    """Folded ordinal forms of one gender ("feminine"/"masculine") → their number, in file order."""
+    return {fold_word(form): number
+            for number, forms in lexicon.data(FILE)["ordinals"].items()
+            for form in forms.get(gender, ())}
+
+
+ORDINAL_WORDS = {form.split()[0] for gender in ("feminine", "masculine")
+                 for form in ordinal_forms(gender)}  # ال + the first word of each ordinal
+ORDINAL = re.compile(rf"^(?:{lexicon.alternation(ORDINAL_WORDS)})$")
 TEEN = re.compile(r"^عشر[هة]?$")
 # Words of the act itself (انشق، المنشقين، الفارين …) never belong to a unit's name.
-TRIGGER_WORD = re.compile(r"^[وف]?(?:ال)?(?:انشق|منشق|فار(?:ين|ون)|هارب|فرار|هروب|انضم|التحق)")
+TRIGGER_WORD = re.compile(rf"^[وف]?(?:ال)?(?:{lexicon.pattern(FILE, 'act_stems')})")
 
 
 @dataclass(frozen=True)
