@@ -255,3 +255,11 @@ def test_lately_and_a_named_day_can_tell_one_incident():
             "الضمير.")
     [event] = extract_events(doc(text))
     assert (event.actor.id, event.count, event.location.name_ar) == ("division_4", 5, "الضمير")
+
+
+def test_follow_up_points_back_with_a_bare_plural_and_gives_the_count():
+    """"منشقين" without the article points back to the defectors as "المنشقين" does."""
+    [event] = extract_events(doc("انشق عناصر من قوات النظام في ريف درعا الغربي.\n\n"
+                                 "وقال مصدر إن منشقين اثنين منهم وصلوا إلى بلدة طفس."))
+    assert (event.actor.id, event.count) == ("regime", 2)
+    assert len(event.evidence) == 2
