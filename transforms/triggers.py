@@ -140,12 +140,19 @@ def _escape_places() -> frozenset:
     return lexicon.words("triggers", "escape_places")
 
 
+def _describers() -> frozenset[str]:
+    return lexicon.words("triggers", "describers")
+
+
 def _political(text: str, start: int, end: int) -> bool:
     """True when the defectors around the trigger are civil officials, not fighters."""
     t = tables()
     window = t.political_window
     before = WORD.findall(_clause_before(text, start))[-window:]
-    after = WORD.findall(text[end:end + 80])[:max(2, window // 2)]  # his title, not his kin's
+    after = WORD.findall(text[end:end + 160])
+    # his title, not his kin's; a clause that says what he does ("الذي يشغل …") tells it all
+    described = next((i for i, w in enumerate(after[:window]) if w in _describers()), None)
+    after = after[:window + described + 1] if described is not None else after[:max(2, window // 2)]
     return _has(before + after, t.political, t.political_phrases)
 
 

@@ -263,3 +263,13 @@ def test_follow_up_points_back_with_a_bare_plural_and_gives_the_count():
                                  "وقال مصدر إن منشقين اثنين منهم وصلوا إلى بلدة طفس."))
     assert (event.actor.id, event.count) == ("regime", 2)
     assert len(event.evidence) == 2
+
+
+def test_defector_described_as_a_civilian_official_gives_no_event():
+    """The title can come late, in a clause that says what he does ("والذي يشغل …")."""
+    assert extract_events(doc(
+        "وفي الشهر الماضي انشق المدعو أبو خالد الحمصي والذي يشغل منصب نائب رئيس المجلس "
+        "المحلي في مدينة تل أبيض، ووصل إلى مناطق المعارضة.")) == []
+    assert len(extract_events(doc(
+        "وفي الشهر الماضي انشق المدعو أبو خالد الحمصي والذي يشغل منصب قائد كتيبة في قوات "
+        "النظام بمدينة حمص، ووصل إلى مناطق المعارضة."))) == 1
