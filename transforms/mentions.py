@@ -287,7 +287,17 @@ def find_places(text: str) -> list[PlaceRef]:
     folded, index = fold(text)
     refs: list[PlaceRef] = []
 
-    def add(start: int, end: int, kind: str | None, area: str | None = None):
+    def add(start: int, end: int, kind: str | None, area: str | None = None,
+            name_start: int | None = None):
+        # the name (after its head, when the head is kept) must hold a word that names
+        # something, and the span ends at its last such word ("جبهات القتال" is no place)
+        words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", folded[start:end])
+                 if start + m.start() >= (name_start or start)]
+        while words and folded[words[-1][0]:words[-1][1]] in GENERIC_NAMES:
+            words.pop()
+        if not words:
+            return
+        end = words[-1][1]
         name = _clean_name(folded[start:end])
         if not name:
             return
@@ -313,7 +323,7 @@ def find_places(text: str) -> list[PlaceRef]:
             continue
         end = _known_first_word(text, folded, index, match.start(2), match.end(2))
         if head in lexicon.words(PHRASES, "named_with_head") or head in FRONTS:
-            add(match.start(1), end, "area")
+            add(match.start(1), end, "area", name_start=match.start(2))
         else:
             add(match.start(2), end, kind)
     for match in RIF.finditer(folded):

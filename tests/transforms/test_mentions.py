@@ -62,3 +62,13 @@ def test_a_definite_head_takes_an_adjective_and_a_known_first_word_ends_the_name
     assert find_places("في عدد من أحياء المدينة سابقاً") == []
     assert [p.name_ar for p in find_places("العامل بمدينة حلب الانضمام إلى الحركة")] == ["حلب"]
     assert [p.name_ar for p in find_places("في مدينة دير الزور")] == ["دير الزور"]
+
+
+def test_a_place_ends_at_its_last_naming_word_and_a_generic_name_is_no_place():
+    def names(text):
+        return [p.name_ar for p in find_places(text)]
+    assert names("انشقوا على جبهات القتال") == []
+    assert names("من مناطق وجبهات مختلفة") == []
+    assert names("وصلوا إلى قاعدة لهم") == []
+    assert names("انشقوا في ريف حماة الأخيرة") == ["ريف حماة"]
+    assert names("انشقوا على جبهات عين عيسى") == ["جبهات عين عيسى"]
