@@ -19,6 +19,7 @@ from functools import cached_property
 
 from schemas.records import Destination, Document
 from transforms import actors as actor_table
+from transforms import lexicon
 from transforms.actors import ActorInfo
 from transforms.destinations import destination_spans
 from transforms.mentions import Count, PlaceRef, TimeRef, find_counts, find_places, find_times
@@ -29,10 +30,9 @@ from transforms.units import find_units, head_noun
 
 TOKEN = re.compile(r"[\w]+")
 CLAUSE_MARK = re.compile(r"[،,؛:]")
-SYRIAN_SOLDIERS = re.compile(r"(?<![\w])(?:ال)?(?:ضابط|ضباط|جندي|جنود|عسكري|عسكريين|جنرال|جنرالات|"
-                             r"طيار|مجند|مجندين|عناصر)\S*\s+(?:ال)?سوري(?:ا|ين|ون|ان)?(?![\w])")
-GENERIC_HEAD = re.compile(r"^(?:ميليشيا|مليشيا|ميليشيات|مليشيات|فصيل|فصايل|تنظيم|جماعه|قوات|"
-                          r"حركه|مجموعه)\s+")
+SYRIAN_SOLDIERS = re.compile(rf"(?<![\w])(?:ال)?(?:{lexicon.pattern('extraction', 'soldier_stems')})"
+                             r"\s+(?:ال)?سوري(?:ا|ين|ون|ان)?(?![\w])")
+GENERIC_HEAD = re.compile(rf"^(?:{lexicon.pattern('extraction', 'generic_heads')})\s+")
 
 
 @dataclass(frozen=True)
