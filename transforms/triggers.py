@@ -119,6 +119,8 @@ def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) 
                                             for w in words[hit + 1:]):
                 continue  # "بعد محاولات عدة تمكنوا من الفرار": the attempt succeeded
             return reason
+    if _tally(before + [trigger_text]):
+        return "tally"  # "ارتفع عدد المنشقين إلى 90": how many so far, not an act
     after = WORD.findall(text[trigger_start + len(trigger_text):trigger_start + len(trigger_text)
                               + 60])[:ESCAPE_WINDOW]
     if any(before_word in ("من", "عن") and (w in _escape_places() or
@@ -132,6 +134,15 @@ def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) 
     if kind == "plural":
         return "aggregate"
     return None
+
+
+def _tally(words: list[str]) -> bool:
+    """True when "the number of" opens the defectors' phrase: "عدد" then a definite noun
+    ("عدد الضباط المنشقين", "عدد المنشقين"), not "عدد من" or "عدد كبير من" (some)."""
+    t = lexicon.data("triggers")["tally"]
+    nouns = lexicon.words("triggers", "tally_nouns")
+    recent = words[-(t["window"] + 1):]
+    return any(w in nouns and nxt.startswith("ال") for w, nxt in zip(recent, recent[1:]))
 
 
 @lru_cache(maxsize=1)

@@ -273,3 +273,12 @@ def test_defector_described_as_a_civilian_official_gives_no_event():
     assert len(extract_events(doc(
         "وفي الشهر الماضي انشق المدعو أبو خالد الحمصي والذي يشغل منصب قائد كتيبة في قوات "
         "النظام بمدينة حمص، ووصل إلى مناطق المعارضة."))) == 1
+
+
+def test_a_tally_of_defectors_is_not_an_incident():
+    """"عدد" then a definite noun counts defectors so far; "عدد من" is some of them."""
+    assert extract_events(doc("وارتفع عدد العناصر المنشقين عن قسد خلال الشهر الجاري إلى 90 "
+                              "عنصراً.")) == []
+    assert extract_events(doc("ووصل بذلك عدد الضباط المنشقين عن الجيش السوري إلى 40 ضابطاً.")) == []
+    [event] = extract_events(doc("انشق عدد من العناصر عن قسد في ريف الرقة الشمالي."))
+    assert event.actor.id == "sdf"
