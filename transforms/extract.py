@@ -344,6 +344,12 @@ def complete(incident: Incident, s: Sentence, pos: int) -> None:
     incident.last_sentence = pos
 
 
+@cache
+def _never_an_act() -> frozenset[str]:
+    """Cancel reasons that no sentence score overrides (data/extraction.yaml)."""
+    return frozenset(lexicon.data(FILE)["never_an_act"])
+
+
 def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
     """The incidents of a document, in the order they are first told.
 
@@ -366,6 +372,8 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             score = min(1.0, score + GROUP_EVIDENCE * (best - 0.5))
         if features is not None and plain_act(sentences, pos, features):
             score = max(score, sentence_model.threshold)
+        if s.triggers and all(t.cancelled_by in _never_an_act() for t in s.triggers):
+            score = 0.0  # every act told is one the conventions never count (a prison escape)
         if score < sentence_model.threshold or _follow_up(s, last, pos):
             if last is not None and pos - 2 <= last.last_sentence < pos and s.number >= 0:
                 complete(last, s, pos)

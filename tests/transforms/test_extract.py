@@ -282,3 +282,17 @@ def test_a_tally_of_defectors_is_not_an_incident():
     assert extract_events(doc("ووصل بذلك عدد الضباط المنشقين عن الجيش السوري إلى 40 ضابطاً.")) == []
     [event] = extract_events(doc("انشق عدد من العناصر عن قسد في ريف الرقة الشمالي."))
     assert event.actor.id == "sdf"
+
+
+def test_a_prison_escape_gives_no_incident_whatever_the_sentence_score():
+    """The sentence scorer may rate any sentence high; an escape from a prison is never counted."""
+    from transforms.analysis import analyse_document
+    from transforms.extract import find_incidents, shipped_models
+    from transforms.learning.linear import LinearModel
+    eager = LinearModel("sentence", {}, bias=10.0, threshold=0.5)
+    models = (eager, shipped_models()[1])
+    escape = analyse_document(doc("وكان أربعة عناصر من تنظيم داعش قد فروا الليلة الماضية من سجن "
+                                  "الصناعة في مدينة الحسكة."))
+    assert find_incidents(escape, models) == []
+    act = analyse_document(doc("فرّ أربعة عناصر من تنظيم داعش من مواقعهم في ريف الحسكة."))
+    assert len(find_incidents(act, models)) == 1
