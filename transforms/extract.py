@@ -18,6 +18,7 @@ shipped as JSON (``transforms/data/models/``).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 
 from schemas.records import (
@@ -55,6 +56,7 @@ GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
 GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
 FILE = "extraction"
+PAIR_REACH = 40  # characters from a figure to the place of those it counts
 LETTER = re.compile(r"[\w]")
 LETTERS = re.compile(r"[^\W\d_]")
 ROSTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'roster_pronouns')})\s*:")
@@ -289,6 +291,30 @@ def parallel_acts(s: Sentence, incident: Incident) -> list[Incident]:
     return out
 
 
+def counted_places(s: Sentence, incident: Incident) -> list[tuple]:
+    """(count, place) of each group of defectors told with its own place in one list:
+    "قرابة 30 عنصراً من بلدة A وحوالي 70 عنصراً من مدينة B انشقوا" is 30 at A and 70 at B.
+
+    Each figure counts people and is followed, within a few words, by the place they come
+    from or are at; the next figure comes after that place. Fewer than two such pairs: []."""
+    trigger = main_trigger(s)
+    if trigger is None or incident.group is None:
+        return []
+    counts = sorted((c for _, c in slots.person_counts(s, trigger.start)
+                     if c.count.value is not None), key=lambda c: c.start)
+    pairs = []
+    for i, c in enumerate(counts):
+        limit = min(c.end + PAIR_REACH, counts[i + 1].start if i + 1 < len(counts) else len(s.folded))
+        place = next((p for p in s.places if c.end <= p.start < limit
+                      and p.ref.kind != "governorate"), None)
+        if place is None:
+            return []
+        pairs.append((c.count, place.ref))
+    if len(pairs) < 2 or len({place_norm(p.name_ar) for _, p in pairs}) < len(pairs):
+        return []
+    return pairs
+
+
 def roster_items(s: Sentence) -> list:
     """The place of each named commander listed after "وهم:" (items without a place skipped)."""
     match = ROSTER.search(s.folded)
@@ -386,7 +412,14 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             if s.is_title:
                 headline.append(incident)
                 continue
-            add_incident(incidents, incident)
+            told = [replace(incident, count=count, place=place, place_weak=False, area_ar=None,
+                            governorate_ar=slots.governorate_of(place, s, None)
+                            or incident.governorate_ar, evidence=list(incident.evidence),
+                            another=i > 0)
+                    for i, (count, place) in enumerate(counted_places(s, incident))
+                    ] if len(chosen) == 1 else []
+            for one in told or [incident]:
+                add_incident(incidents, one)
             for named in roster(s, incident) + parallel_acts(s, incident):
                 add_incident(incidents, named)
     for incident in headline:  # a headline sums up the body: it adds to what the body tells

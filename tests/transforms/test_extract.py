@@ -296,3 +296,11 @@ def test_a_prison_escape_gives_no_incident_whatever_the_sentence_score():
     assert find_incidents(escape, models) == []
     act = analyse_document(doc("فرّ أربعة عناصر من تنظيم داعش من مواقعهم في ريف الحسكة."))
     assert len(find_incidents(act, models)) == 1
+
+
+def test_a_list_of_counts_each_with_its_place_gives_one_event_per_place():
+    first, second = extract_events(doc(
+        "انشق 30 عنصراً من بلدة تلبيسة و70 عنصراً من مدينة الرستن عن قوات النظام."))
+    assert (first.count, first.location.name_ar) == (30, "تلبيسة")
+    assert (second.count, second.location.name_ar) == (70, "الرستن")
+    assert first.actor.id == second.actor.id == "regime"
