@@ -340,7 +340,8 @@ def _follow_up(s: Sentence, last: Incident | None, pos: int) -> bool:
     near = s.folded[max(0, trigger.start - 40):trigger.end + 40]
     if not POINTER_SUBJECT.search(near):
         return False
-    values = {c.count.value for c in s.counts if c.count.value is not None}
+    values = {c.count.value for c in s.counts if c.count.value is not None
+              and not set(s.words_after(c.end, 3)) & lexicon.words(FILE, "subset_after")}
     return not values or (last.count_value is not None and values == {last.count_value})
 
 

@@ -304,3 +304,16 @@ def test_a_list_of_counts_each_with_its_place_gives_one_event_per_place():
     assert (first.count, first.location.name_ar) == (30, "تلبيسة")
     assert (second.count, second.location.name_ar) == (70, "الرستن")
     assert first.actor.id == second.actor.id == "regime"
+
+
+def test_part_of_the_defectors_going_on_is_no_new_incident():
+    """"15 عنصراً منهم" counts some of those just told, not other defectors."""
+    from transforms.analysis import analyse_document
+    from transforms.extract import find_incidents, shipped_models
+    from transforms.learning.linear import LinearModel
+    eager = LinearModel("sentence", {}, bias=10.0, threshold=0.5)
+    sentences = analyse_document(doc(
+        "فرّ 35 عنصراً من الدفاع الوطني في مدينة البوكمال بريف دير الزور الشرقي.\n\n"
+        "وأضافت المصادر أن هؤلاء العناصر فروا من مواقعهم، وتوجه 15 عنصراً منهم إلى مدينة حمص."))
+    [incident] = find_incidents(sentences, (eager, shipped_models()[1]))
+    assert incident.count_value == 35
