@@ -22,7 +22,15 @@ from transforms import actors as actor_table
 from transforms import lexicon
 from transforms.actors import ActorInfo
 from transforms.destinations import destination_spans
-from transforms.mentions import Count, PlaceRef, TimeRef, find_counts, find_places, find_times
+from transforms.mentions import (
+    FRONTS,
+    Count,
+    PlaceRef,
+    TimeRef,
+    find_counts,
+    find_places,
+    find_times,
+)
 from transforms.normalize import fold, fold_word
 from transforms.sentences import Span, split_sentences
 from transforms.triggers import Trigger, find_triggers
@@ -215,8 +223,10 @@ def _merge_groups(text: str, folded: str, index,
     """
     listed = [m for m in actor_table.find_actors(folded) if m.actor.kind == "group"]
     sides = [m for m in actor_table.find_actors(folded) if m.actor.kind != "group"]
+    # a quoted name that is a place, or a front named by its place ("جبهة دير حافر"), is no unit
     units = [u for u in find_units(folded, text, index)
-             if u.head or not any(s <= u.start < e or u.start <= s < u.end for s, e in place_spans)]
+             if (u.head and u.head not in FRONTS)
+             or not any(s <= u.start < e or u.start <= s < u.end for s, e in place_spans)]
     out: list[GroupMention] = []
     used: set[int] = set()
     for unit in units:

@@ -295,8 +295,8 @@ def find_places(text: str) -> list[PlaceRef]:
                  if start + m.start() >= (name_start or start)]
         while words and folded[words[-1][0]:words[-1][1]] in GENERIC_NAMES:
             words.pop()
-        if not words:
-            return
+        if not words or name_start is not None and folded[words[0][0]:words[0][1]] in GENERIC_NAMES:
+            return  # "جبهات القتال المشتعلة": a generic word right after the head names nothing
         end = words[-1][1]
         name = _clean_name(folded[start:end])
         if not name:

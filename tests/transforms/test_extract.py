@@ -317,3 +317,10 @@ def test_part_of_the_defectors_going_on_is_no_new_incident():
         "وأضافت المصادر أن هؤلاء العناصر فروا من مواقعهم، وتوجه 15 عنصراً منهم إلى مدينة حمص."))
     [incident] = find_incidents(sentences, (eager, shipped_models()[1]))
     assert incident.count_value == 35
+
+
+def test_a_front_named_by_its_town_is_the_place_not_the_group():
+    event = _one("انشق خمسة عناصر من قسد على جبهة دير حافر شرقي حلب.")
+    assert event.actor.id == "sdf"
+    assert event.location.name_ar == "جبهة دير حافر"
+    assert _one("انشق عناصر من جبهة النصرة في ريف إدلب.").actor.name_ar == "جبهة النصرة"

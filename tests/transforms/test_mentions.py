@@ -68,6 +68,7 @@ def test_a_place_ends_at_its_last_naming_word_and_a_generic_name_is_no_place():
     def names(text):
         return [p.name_ar for p in find_places(text)]
     assert names("انشقوا على جبهات القتال") == []
+    assert names("انشقوا على جبهات القتال المشتعلة") == []
     assert names("من مناطق وجبهات مختلفة") == []
     assert names("وصلوا إلى قاعدة لهم") == []
     assert names("انشقوا في ريف حماة الأخيرة") == ["ريف حماة"]
