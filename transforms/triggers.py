@@ -19,6 +19,7 @@ from transforms.normalize import fold_word
 PROCLITIC = r"(?:[وف])?(?:[بلك])?(?:ال|لل)?"
 WORD = re.compile(r"[\u0621-\u064a0-9A-Za-z]+")
 _CLAUSE_MARK = re.compile(r"[،,؛.:؟\n]")
+DESCRIBED_REACH = 160  # characters back to a clause that describes the defector
 ESCAPE_WINDOW = 6  # words after a trigger that may say "from a prison or camp"
 
 
@@ -160,6 +161,12 @@ def _political(text: str, start: int, end: int) -> bool:
     t = tables()
     window = t.political_window
     before = WORD.findall(_clause_before(text, start))[-window:]
+    # the subject described before the act, across its commas ("المدعو X، والذي يشغل نائب
+    # رئيس المجلس المحلي في منبج، قد انشق")
+    earlier = WORD.findall(text[max(0, start - DESCRIBED_REACH):start])
+    described = max((i for i, w in enumerate(earlier) if w in _describers()), default=None)
+    if described is not None:
+        before = earlier[described:described + 2 * window] + before
     after = WORD.findall(text[end:end + 160])
     # his title, not his kin's; a clause that says what he does ("الذي يشغل …") tells it all
     described = next((i for i, w in enumerate(after[:window]) if w in _describers()), None)

@@ -273,6 +273,9 @@ def test_defector_described_as_a_civilian_official_gives_no_event():
     assert len(extract_events(doc(
         "وفي الشهر الماضي انشق المدعو أبو خالد الحمصي والذي يشغل منصب قائد كتيبة في قوات "
         "النظام بمدينة حمص، ووصل إلى مناطق المعارضة."))) == 1
+    assert extract_events(doc(  # the description before the act, across its commas
+        "وكان المدعو أبو خالد الحمصي، والذي يشغل نائب رئيس المجلس المحلي التابع لقسد في مدينة "
+        "منبج شرقي حلب، قد انشق عنها منتصف الشهر الفائت.")) == []
 
 
 def test_a_tally_of_defectors_is_not_an_incident():

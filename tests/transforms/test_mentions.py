@@ -71,5 +71,6 @@ def test_a_place_ends_at_its_last_naming_word_and_a_generic_name_is_no_place():
     assert names("انشقوا على جبهات القتال المشتعلة") == []
     assert names("من مناطق وجبهات مختلفة") == []
     assert names("وصلوا إلى قاعدة لهم") == []
+    assert names("وصلوا إلى منطقة عملية نبع السلام") == []
     assert names("انشقوا في ريف حماة الأخيرة") == ["ريف حماة"]
     assert names("انشقوا على جبهات عين عيسى") == ["جبهات عين عيسى"]
