@@ -82,8 +82,11 @@ def tables() -> _Tables:
 
 
 def _strip_clitic(word: str) -> str:
-    """The word without a leading و/ف conjunction and article (keeps short words whole)."""
+    """The word without a leading و/ف conjunction, ب/ل preposition and article (keeps short
+    words whole): "وبتسوية" → تسوية."""
     if len(word) > 3 and word[0] in "وف":
+        word = word[1:]
+    if len(word) > 4 and word[0] in "بل" and not word.startswith("ال"):
         word = word[1:]
     if len(word) > 4 and word.startswith("ال"):
         word = word[2:]
