@@ -17,7 +17,8 @@ from transforms.actors import ActorInfo
 from transforms.mentions import find_places
 from transforms.normalize import fold_word
 
-_DATA = lexicon.data("destinations")
+FILE = "destinations"
+_DATA = lexicon.data(FILE)
 GENERIC_SIDES = {" ".join(fold_word(w) for w in k.split()): (k, v)
                  for k, v in _DATA["generic_sides"].items()}
 NATIONALITIES = {fold_word(k): v for k, v in _DATA["nationalities"].items()}
@@ -84,21 +85,29 @@ def destination_spans(folded: str, after: int, original: str = "",
                 out.append((begin, control.end() + mentions[0].end,
                             actor_destination(mentions[0].actor)))
                 continue
-        dest = phrase_destination(phrase, tail)
-        if dest is not None and dest.id is None and index is not None:
-            first = folded.find(dest.name_ar, begin)
-            if first >= 0:
-                last = first + len(dest.name_ar)
-                dest = Destination(name_ar=original[index[first]:index[last]].strip(
-                    " \"'“”«»"), name_en=dest.name_en, id=dest.id)
+        dest = _as_written(phrase_destination(phrase, tail), folded, begin, original, index)
         out.append((begin, end, dest))
     for match in SECURED_BY.finditer(folded):
         phrase = (match.group(1) or match.group(2) or "").strip()
         group = match.start(1) if match.group(1) else match.start(2)
-        dest = phrase_destination(phrase, "")
+        dest = _as_written(phrase_destination(phrase, ""), folded, group, original, index)
         if dest is not None:
             out.append((group, group + len(phrase), dest))
     return out
+
+
+def _as_written(dest: Destination | None, folded: str, begin: int, original: str,
+                index) -> Destination | None:
+    """A free-text destination named as the sentence writes it; without a name when its
+    (folded) words are not a run of the sentence's words from ``begin``."""
+    if dest is None or dest.id is not None or not dest.name_ar:
+        return dest
+    first = folded.find(dest.name_ar, begin) if index is not None else -1
+    if first < 0:
+        return Destination(name_ar=None, name_en=None, id=None)
+    last = first + len(dest.name_ar)
+    return Destination(name_ar=original[index[first]:index[last]].strip(" \"'“”«»"),
+                       name_en=dest.name_en, id=dest.id)
 
 
 def _subject_destination(folded: str, before: int) -> Destination:
@@ -131,10 +140,13 @@ def _without_post(phrase: str) -> str:
     words = phrase.split()
     while words and (words[0] in POSTS or (words[0][:1] == "ل" and words[0][1:] in POSTS)):
         words.pop(0)
-    if words and words[0].startswith("لل"):
+    heads = lexicon.words("units", "heads")
+    if words and words[0][:1] == "ل" and words[0][1:] in heads:
+        words[0] = words[0][1:]  # "للواء" → "لواء"
+    elif words and words[0].startswith("لل"):
         words[0] = "ال" + words[0][2:]  # "للشرطة" → "الشرطة"
-    elif words and words[0].startswith("ل") and len(words[0]) > 3:
-        words[0] = words[0][1:]
+    elif words and words[0].startswith("ل") and len(words[0]) > 3 and words[0] not in heads:
+        words[0] = words[0][1:]  # "لقوات" → "قوات", but "لواء" is a unit's head
     return " ".join(words)
 
 
@@ -163,8 +175,18 @@ def phrase_destination(phrase: str, tail: str) -> Destination | None:
     if unit != phrase and mentions and mentions[0].start == 0:
         return actor_destination(mentions[0].actor)  # "لإحدى نقاط X" → X
     words = unit.split()[:4]
+    ends = [i for i, w in enumerate(words) if w in lexicon.words(FILE, "free_text_ends")
+            or any(w.startswith(stem) for stem in lexicon.words(FILE, "free_text_end_stems"))]
+    words = words[:ends[0]] if ends else words
+    cut = next((i for i, w in enumerate(words) if re.search(r"[،,.:؛]", w)), None)
+    if cut is not None:  # a name ends at a punctuation mark
+        words = words[:cut] + [re.split(r"[،,.:؛]", words[cut])[0]]
+    words = [w for w in words if w]
     if not words:
         return None
+    if words[0] in lexicon.words(FILE, "not_destinations") or len(words) == 1 and \
+            words[0] in lexicon.words("place_phrases", "heads"):
+        return Destination(name_ar=None, name_en=None, id=None)  # "السبب …", "مدينة": no name
     for word in words[1:]:
         side = actor_table.get(NATIONALITIES.get(word))
         if side is not None:  # "لحرس الحدود الأردني" → الأردن

@@ -546,7 +546,8 @@ def to_event(doc: Document, incident: Incident) -> DefectionEvent:
         count_range = [incident.count.low, incident.count.high]
     location = _location(incident)
     destination = incident.destination if incident.destination and \
-        incident.destination.id != "unknown" else None
+        incident.destination.id != "unknown" and (incident.destination.id or
+                                                  incident.destination.name_ar) else None
     date = incident_date(doc.text or "", [(s.start, s.end) for s in incident.evidence],
                          doc.published, incident.anchor)
     evidence = [Evidence(doc_id=doc.doc_id, text=s.text, start=s.start, end=s.end, url=doc.url)

@@ -98,3 +98,14 @@ def test_destination_word_lists_name_known_actors():
         for name, actor_id in data[section].items():
             info = actors.get(actor_id)
             assert info is not None and info.side, (section, name, actor_id)
+
+
+def test_free_text_is_a_whole_name_as_written_or_no_name():
+    [dest] = dests("انشق العناصر وانضموا إلى لواء صقور البادية المنضوي في صفوف الجيش الحر")
+    assert (dest.id, dest.name_ar) == (None, "لواء صقور البادية")  # the ل of لواء is its own
+    [dest] = dests("انشق العناصر وانضموا للواء صقور البادية المنضوي في صفوف الجيش الحر")
+    assert (dest.id, dest.name_ar) == (None, "لواء صقور البادية")
+    [dest] = dests("قامت فصائل عسكرية، اليوم الإثنين، بتأمين انشقاق ثلاثة عناصر")
+    assert (dest.id, dest.name_ar) == (None, "فصائل عسكرية")  # the text's spelling, to the comma
+    [dest] = dests("وانشق العنصر بعد ذلك إلى السبب الذي دفعه للانشقاق")
+    assert (dest.id, dest.name_ar) == (None, None)
