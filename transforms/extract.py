@@ -49,6 +49,7 @@ from transforms.incidents import (
 )
 from transforms.learning import linear
 from transforms.mentions import lookup, resolve_geo
+from transforms.normalize import fold_word
 
 GROUP_MIN = 0.5  # a second group of one sentence must score at least this
 SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to override
@@ -512,6 +513,19 @@ def shipped_models() -> tuple:
     return linear.load("sentence"), linear.load("group")
 
 
+def actor_name(surface: str) -> str:
+    """A group's name as written, without what follows the name: a comma and the clause after
+    it, a relative clause, or an attribute and what it says ("المسيطرة على …", "المدعوم
+    روسياً", "التابعان لـ…")."""
+    name = re.split(r"\s*[،,؛]", surface.replace("_", " "))[0]
+    words = name.split()
+    ends = lexicon.words(FILE, "name_enders")
+    stems = lexicon.phrases(FILE, "name_trailer_stems")
+    cut = next((i for i, w in enumerate(words) if i and (
+        fold_word(w) in ends or fold_word(w).startswith(stems))), len(words))
+    return " ".join(words[:cut]) or surface
+
+
 def _actor(incident: Incident) -> Actor:
     """The event's actor: the unit as written, its force and side."""
     group = incident.group
@@ -527,7 +541,7 @@ def _actor(incident: Incident) -> Actor:
     if side is None and parent_info is not None:
         side = actor_table.side_of(parent_info.id)
     return Actor(id=info.id if info else "unit:" + "_".join(group.surface.split()),
-                 name_ar=group.surface, name_en=info.name_en if info else None,
+                 name_ar=actor_name(group.surface), name_en=info.name_en if info else None,
                  parent_ar=parent_info.name_ar if parent_info else None,
                  parent_id=parent_info.id if parent_info else None, side=side)
 

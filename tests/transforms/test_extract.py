@@ -327,3 +327,12 @@ def test_a_front_named_by_its_town_is_the_place_not_the_group():
     assert event.actor.id == "sdf"
     assert event.location.name_ar == "جبهة دير حافر"
     assert _one("انشق عناصر من جبهة النصرة في ريف إدلب.").actor.name_ar == "جبهة النصرة"
+
+
+def test_actor_name_is_the_name_without_what_the_text_says_after_it():
+    from transforms.extract import actor_name
+    assert actor_name("الفرقة الرابعة ، التي يقودها ماهر الأسد") == "الفرقة الرابعة"
+    assert actor_name("الحرس الثوري الإيراني المسيطرة") == "الحرس الثوري الإيراني"
+    assert actor_name("الفيلق الخامس المدعوم روسياً") == "الفيلق الخامس"
+    assert actor_name("لواء المعتصم_الجيش الحر") == "لواء المعتصم الجيش الحر"
+    assert actor_name("مجلس دير الزور العسكري") == "مجلس دير الزور العسكري"
