@@ -104,3 +104,8 @@ def test_plural_acts_in_one_groups_ranks_are_no_tally():
     assert live("حصلت انشقاقات داخل اللواء خلال المعارك") == ["plural"]
     assert reasons("تزايد الانشقاقات في صفوف الكتيبة") == ["aggregate"]
     assert reasons("كثرت الانشقاقات منذ بداية العام") == ["aggregate"]
+
+
+def test_surrender_across_a_comma_and_a_longer_subject():
+    # "سلّم 40 عنصراً من فصيل X صباح الأحد، أنفسهم": a time and a comma before "أنفسهم"
+    assert live("سلم أربعون عنصرا من فصيل الكتيبة صباح يوم الأحد، أنفسهم للجيش") == ["surrender"]
