@@ -135,7 +135,7 @@ def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) 
     done = any(_strip_clitic(w) in t.purpose_exceptions for w in before[-8:])
     if kind in ("noun", "plural") and purpose and not done:
         return "purpose"
-    if kind == "plural":
+    if kind == "plural" and not _in_the_ranks(text, trigger_start + len(trigger_text)):
         return "aggregate"
     return None
 
@@ -147,6 +147,20 @@ def _tally(words: list[str]) -> bool:
     nouns = lexicon.words("triggers", "tally_nouns")
     recent = words[-(t["window"] + 1):]
     return any(w in nouns and nxt.startswith("ال") for w, nxt in zip(recent, recent[1:]))
+
+
+def _in_the_ranks(text: str, end: int) -> bool:
+    """True when the words after a plural trigger place it in a group's ranks ("وقعت
+    انشقاقات في صفوف X"): acts within one group, not a tally of the war."""
+    after = " ".join(WORD.findall(text[end:end + 40])[:2])
+    return any(after == p or after.startswith(p + " ") for p in _ranks_after())
+
+
+@lru_cache(maxsize=1)
+def _ranks_after() -> tuple[str, ...]:
+    """Words after a plural trigger that tell in whose ranks the acts happened (folded)."""
+    return tuple(" ".join(fold_word(w) for w in str(e).split())
+                 for e in lexicon.data("triggers")["plural_in_ranks"])
 
 
 @lru_cache(maxsize=1)

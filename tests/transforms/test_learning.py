@@ -6,7 +6,7 @@ from schemas.records import Document
 from transforms import lexicon
 from transforms.analysis import analyse_document
 from transforms.learning.folds import HOLDOUT, N_FOLDS, assign_folds, split
-from transforms.learning.gold import link_events
+from transforms.learning.gold import examples, link_events
 from transforms.learning.linear import LinearModel, load
 
 
@@ -67,3 +67,19 @@ def test_gold_events_are_tied_to_the_sentences_that_tell_them():
     told = sorted(sentences[i].text[:10] for i in linked)
     assert told == ["أفادت مصاد", "انشقاق عنا"]  # the evidence and the headline that retells it
     assert json.dumps(sorted(linked)) == "[0, 1]"
+
+
+def test_a_sentence_naming_no_group_in_a_report_of_an_incident_is_no_example():
+    # "وأكد المصدر أن العناصر فرّوا إلى الشمال" names no group: its defectors may be those the
+    # gold event tells, so it is neither a positive nor a negative example; in a report with
+    # no gold event the same sentence is a negative one.
+    text = ("أفادت مصادر بانشقاق 7 عناصر من الفرقة 17 في البوكمال. "
+            "وأكد المصدر أن العناصر فروا إلى الشمال بعد ذلك.")
+    event = {"group_ar": "الفرقة 17", "count": 7, "place_ar": "البوكمال",
+             "evidence": "أفادت مصادر بانشقاق 7 عناصر من الفرقة 17 في البوكمال."}
+    same = lambda a, b: bool(a and b and (a in b or b in a))  # noqa: E731
+    told = {"doc_id": "x", "text": text, "events": [event]}
+    none = {"doc_id": "y", "text": text, "events": []}
+    sent, _ = examples([told, none], {"x": 1, "y": 1}, same)
+    labels = {e.doc_id: sorted(x.label for x in sent if x.doc_id == e.doc_id) for e in sent}
+    assert labels == {"x": [1], "y": [0, 0]}

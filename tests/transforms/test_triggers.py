@@ -97,3 +97,17 @@ def test_zero_width_and_bidi_characters_do_not_hide_a_trigger():
     folded, offsets = fold("انش\u200bقوا عن الفو\u200fج")
     assert [t.text for t in find_triggers(folded)] == ["انشقوا"]
     assert len(offsets) == len(folded) + 1
+
+
+def test_plural_acts_in_one_groups_ranks_are_no_tally():
+    # "انشقاقات في صفوف X": acts within one group; "تزايد الانشقاقات" and a bare plural stay a tally
+    assert live("وقعت انشقاقات واسعة في صفوف الكتيبة أمس") == []  # an adjective in between
+    assert live("وقعت انشقاقات في صفوف الكتيبة أمس") == ["plural"]
+    assert live("حصلت انشقاقات داخل اللواء خلال المعارك") == ["plural"]
+    assert reasons("تزايد الانشقاقات في صفوف الكتيبة") == ["aggregate"]
+    assert reasons("كثرت الانشقاقات منذ بداية العام") == ["aggregate"]
+
+
+def test_surrender_across_a_comma_and_a_longer_subject():
+    # "سلّم 40 عنصراً من فصيل X صباح الأحد، أنفسهم": a time and a comma before "أنفسهم"
+    assert live("سلم أربعون عنصرا من فصيل الكتيبة صباح يوم الأحد، أنفسهم للجيش") == ["surrender"]

@@ -4,8 +4,8 @@ A gold event (``shared/corpus/README.md`` format) is tied to the sentences that 
 sentence(s) its ``evidence`` overlaps, and any other sentence with a trigger that names its
 group together with its count or place (a headline, a recap). Those sentences are positive
 examples for the sentence scorer; the others that hold a trigger are negative, except those
-that name a gold event's group with a live trigger (a retelling in other words), which are
-left out. Among the group
+with a live trigger that name a gold event's group, or name no group in a report with gold
+events (a retelling in other words), which are left out. Among the group
 candidates of a positive sentence, those whose name matches the gold group (by the scorer's
 own ``names_match``) are positive for the group scorer; "nobody" is positive when the gold
 event names no group.
@@ -126,6 +126,15 @@ def _group_label(cand, events: list[dict], names_match: NamesMatch) -> int:
     return 0
 
 
+def _may_retell(s: Sentence, row: dict, groups: list[str], names_match: NamesMatch) -> bool:
+    """True when an unlinked sentence with a live trigger may tell a gold incident again: it
+    names a gold event's group, or names no group at all in a report that tells incidents
+    ("وأعلن فيها انشقاقه"، "العناصر فرّوا إلى …": its defectors are those told elsewhere)."""
+    if not s.groups:
+        return bool(row.get("events"))
+    return any(names_match(gold, g.surface) for gold in groups for g in s.groups)
+
+
 def examples(rows: list[dict], folds: dict[str, int],
              names_match: NamesMatch) -> tuple[list[Example], list[Example]]:
     """(sentence examples, group examples) of gold rows."""
@@ -141,9 +150,8 @@ def examples(rows: list[dict], folds: dict[str, int],
             if not s.triggers:
                 continue
             label = int(pos in linked)
-            if not label and s.live_triggers and any(
-                    names_match(gold, g.surface) for gold in groups for g in s.groups):
-                continue  # retells a gold incident in other words: neither example
+            if not label and s.live_triggers and _may_retell(s, row, groups, names_match):
+                continue  # may retell a gold incident in other words: neither example
 
             sent_ex.append(Example(sentence_features(sentences, pos), label, doc_id,
                                    folds[doc_id]))
