@@ -64,13 +64,6 @@ POINTER = re.compile(r"(?<![\w])(?:هولاء|ال?منشق\S*|ال?فار(?:ي�
                      r"تلك|هذه|ال?هارب\S*)")
 
 
-@cache
-def _specific_unit_heads() -> frozenset[str]:
-    """Unit heads specific enough to replace a force, as ``units.head_noun`` gives them."""
-    return frozenset(h[2:] if h.startswith("ال") else h
-                     for h in lexicon.words("extraction", "specific_unit_heads"))
-
-
 # ----------------------------------------------------------------------------- incidents
 
 def _choose_groups(scored: list[tuple[float, GroupCandidate]]) -> list[tuple[float, GroupCandidate]]:
@@ -387,38 +380,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             merge(target, incident, fill_only=True)
         elif not incidents:
             incidents.append(incident)
-    for incident in incidents:
-        specialise(incident, sentences)
     return incidents
-
-
-def specialise(incident: Incident, sentences: list[Sentence]) -> None:
-    """A force named for the defectors gives way to its unit told in the next sentences.
-
-    "انشق 30 عنصراً من قوات النظام … وينتمي المنشقون إلى الفرقة الرابعة": the unit of the
-    force (a listed unit under it, or an unlisted unit's name) named with a pointer back to the
-    defectors, in the incident's sentence or the two after it, is the event's actor."""
-    group = incident.group
-    if group is None or group.actor is None or group.actor.parent or group.actor.generic:
-        return
-    for pos in range(incident.sentence, min(len(sentences), incident.last_sentence + 3)):
-        s = sentences[pos]
-        if pos != incident.sentence and not POINTER.search(s.folded):
-            continue
-        for other in s.groups:
-            if other is group or other.start < (group.end if pos == incident.sentence else 0):
-                continue
-            listed_unit = other.actor is not None and group.actor.id in actor_table.ancestors(
-                other.actor.id)
-            shaped_unit = other.actor is None and other.shape in ("number", "ordinal", "name") \
-                and other.head in _specific_unit_heads()
-            before = s.words_before(other.start, 2)
-            tied = any(relation_of(w) in ("from", "member") for w in before) or \
-                any(w in lexicon.words("extraction", "belong") for w in before)
-            if (listed_unit or shaped_unit) and tied:
-                incident.parent = incident.parent or group
-                incident.group = other
-                return
 
 
 # ----------------------------------------------------------------------------- filter

@@ -255,3 +255,11 @@ def test_lately_and_a_named_day_can_tell_one_incident():
             "الضمير.")
     [event] = extract_events(doc(text))
     assert (event.actor.id, event.count, event.location.name_ar) == ("division_4", 5, "الضمير")
+
+
+def test_force_named_for_defectors_is_kept_when_one_of_them_has_a_unit():
+    # the unit of one officer among them is not the group the sixteen left
+    text = ("انشق 16 ضابطاً عن قوات النظام مساء الاثنين، ومن بين المنشقين العميد خالد العلي "
+            "من الفوج 139 في حماة.")
+    [event] = extract_events(doc(text))
+    assert (event.actor.name_ar, event.count) == ("قوات النظام", 16)
