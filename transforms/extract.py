@@ -103,8 +103,9 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
     if best[1].mention is None or best[1].origin != best[1].sentence:
         return scored
     before = s.words_before(best[1].mention.start, 2)
-    if not any(relation_of(w) == "from" for w in before[-1:]):
-        return scored
+    if not any(relation_of(w) == "from" for w in before[-1:]) or \
+            before[-1] in lexicon.words("extraction", "member_from"):
+        return scored  # "عناصر من Y": Y is the defectors' own group, not the force a unit left
     subjects = [(prob, cand) for prob, cand in scored
                 if cand.mention is not None and cand is not best[1]
                 and cand.origin == cand.sentence and prob >= SUBJECT_MIN

@@ -263,3 +263,18 @@ def test_force_named_for_defectors_is_kept_when_one_of_them_has_a_unit():
             "من الفوج 139 في حماة.")
     [event] = extract_events(doc(text))
     assert (event.actor.name_ar, event.count) == ("قوات النظام", 16)
+
+
+
+def test_members_of_a_group_are_its_defectors_not_the_side_they_surrendered_to():
+    # "عناصر من X": X is the defectors' own group, not the force a unit left ("كتيبة Y انشقت
+    # عن X"), so the group they gave themselves up to (the subject's place) is not lifted over it
+    from transforms.analysis import analyse_document
+    from transforms.extract import _unit_that_left_first
+    from transforms.incidents import GroupCandidate
+    [s] = analyse_document(doc("قالت مصادر محلية إن ستة عناصر من تنظيم داعش سلموا أنفسهم "
+                               "لقوات سوريا الديمقراطية قرب بلدة الشحيل."))
+    own, taker = (GroupCandidate(0, g, 0) for g in s.groups)
+    scored = [(0.8, own), (0.4, taker), (0.05, GroupCandidate(0, None, 0))]
+    best = max(_unit_that_left_first(s, scored), key=lambda item: item[0])[1]
+    assert best.mention.surface == "تنظيم داعش"
