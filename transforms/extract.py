@@ -49,7 +49,7 @@ from transforms.incidents import (
 from transforms.learning import linear
 from transforms.mentions import lookup, resolve_geo
 
-GROUP_MIN = 0.5  # a second group of one sentence must score at least this
+GROUP_MIN = 0.65  # a second group of one sentence must score at least this
 SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to override
 GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score

@@ -278,3 +278,17 @@ def test_members_of_a_group_are_its_defectors_not_the_side_they_surrendered_to()
     scored = [(0.8, own), (0.4, taker), (0.05, GroupCandidate(0, None, 0))]
     best = max(_unit_that_left_first(s, scored), key=lambda item: item[0])[1]
     assert best.mention.surface == "تنظيم داعش"
+
+
+def test_a_second_group_of_a_sentence_needs_a_clear_score():
+    # a second group is its own incident only when the scorer is clearly for it: between 0.5 and
+    # 0.65 such groups were nearly all the other party of the sentence (dev folds)
+    from transforms.analysis import analyse_document
+    from transforms.extract import _choose_groups
+    from transforms.incidents import GroupCandidate
+    [s] = analyse_document(doc("انشق 20 عنصراً من الفرقة 25 وانشق 5 عناصر من الفوج 139 أمس."))
+    first, second = (GroupCandidate(0, g, 0) for g in s.groups)
+    nobody = GroupCandidate(0, None, 0)
+    assert [c.mention.surface for _, c in _choose_groups([(0.9, first), (0.6, second),
+                                                          (0.05, nobody)])] == ["الفرقة 25"]
+    assert len(_choose_groups([(0.9, first), (0.7, second), (0.05, nobody)])) == 2
