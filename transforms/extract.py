@@ -55,6 +55,7 @@ GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
 GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
 LETTER = re.compile(r"[\w]")
+ARABIC = re.compile(r"[\u0621-\u064a]")
 LETTERS = re.compile(r"[^\W\d_]")
 ROSTER = re.compile(r"(?<![\w])(?:وهم|هم|وهما|هما|ابرزهم|منهم)\s*:")
 POINTER_SUBJECT = re.compile(r"(?<![\w])[وف]?(?:العناصر|المنشقين|المنشقون|هولاء|الفارين|الفارون|"
@@ -123,6 +124,18 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
     top = best[0] + 1e-6
     lifted = [(max(p, top), c) for p, c in listed]
     return [*lifted, *[i for i in scored if all(i[1] is not c for _, c in listed)]]
+
+
+def _written_in_arabic(sentences: list[Sentence], cand: GroupCandidate) -> GroupCandidate:
+    """A group named by a Latin acronym ("YPG") is written as the sentence's Arabic name of the
+    same listed actor, when it has one."""
+    g = cand.mention
+    if g is None or g.actor is None or ARABIC.search(g.surface):
+        return cand
+    for other in sentences[cand.origin].groups:
+        if other.actor is not None and other.actor.id == g.actor.id and ARABIC.search(other.surface):
+            return GroupCandidate(cand.sentence, other, cand.origin)
+    return cand
 
 
 def _each_its_own(s: Sentence, groups: list[GroupMention]) -> bool:
@@ -368,6 +381,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
         if len(chosen) > 1 and not _each_its_own(s, [c.mention for _, c in chosen]):
             chosen = _coordinated(s, chosen)
         for prob, cand in chosen:
+            cand = _written_in_arabic(sentences, cand)
             incident = build_incident(sentences, pos, cand, score * prob, len(chosen) > 1)
             if s.is_title:
                 headline.append(incident)

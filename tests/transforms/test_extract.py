@@ -292,3 +292,11 @@ def test_a_second_group_of_a_sentence_needs_a_clear_score():
     assert [c.mention.surface for _, c in _choose_groups([(0.9, first), (0.6, second),
                                                           (0.05, nobody)])] == ["الفرقة 25"]
     assert len(_choose_groups([(0.9, first), (0.7, second), (0.05, nobody)])) == 2
+
+
+
+def test_a_group_named_by_a_latin_acronym_is_written_in_arabic():
+    # the gold reports write the group in Arabic; the acronym names the same listed actor
+    [event] = extract_events(doc("انشق خمسة عناصر من YPG أمس، وهي وحدات حماية الشعب التي تقود "
+                                 "قسد."))
+    assert (event.actor.name_ar, event.count) == ("وحدات حماية الشعب", 5)
