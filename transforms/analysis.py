@@ -268,16 +268,24 @@ def _merge_groups(text: str, folded: str, index,
                                     _surface(text, index, mention.start, mention.end, folded),
                                     mention.actor, "listed"))
     out.sort(key=lambda g: g.start)
+    renamed = {id(b) for i, g in enumerate(out) if g.actor is not None
+               for b in _bracketed_after(text, index, out[:i], g) if b.actor is None}
+    out = [g for g in out if id(g) not in renamed]  # "جيش X (Y)": Y, listed, names X
     return tuple(g for i, g in enumerate(out) if not _appositive(folded, text, index, out[:i], g))
+
+
+def _bracketed_after(text: str, index, before: list[GroupMention],
+                     g: GroupMention) -> list[GroupMention]:
+    """The groups right before ``g`` when ``g`` is named in brackets after them."""
+    if not text[:index[g.start]].rstrip().endswith("("):
+        return []
+    return [b for b in before if 0 <= g.start - b.end <= 4]
 
 
 def _appositive(folded: str, text: str, index, before: list[GroupMention],
                 g: GroupMention) -> bool:
     """True for a group named again in brackets right after itself ("قوات سوريا … ( قسد )")."""
-    opening = text[:index[g.start]].rstrip()
-    if not opening.endswith("("):
-        return False
-    return any(0 <= g.start - b.end <= 4 and not _other_listed(b, g) for b in before)
+    return any(not _other_listed(b, g) for b in _bracketed_after(text, index, before, g))
 
 
 def _other_listed(b: GroupMention, g: GroupMention) -> bool:

@@ -51,7 +51,7 @@ from transforms.learning import linear
 from transforms.mentions import lookup, resolve_geo
 from transforms.normalize import fold_word
 
-GROUP_MIN = 0.5  # a second group of one sentence must score at least this
+GROUP_MIN = 0.65  # a second group of one sentence must score at least this
 SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to override
 GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
@@ -59,19 +59,13 @@ GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
 FILE = "extraction"
 PAIR_REACH = 40  # characters from a figure to the place of those it counts
 LETTER = re.compile(r"[\w]")
+ARABIC = re.compile(r"[\u0621-\u064a]")
 LETTERS = re.compile(r"[^\W\d_]")
 ROSTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'roster_pronouns')})\s*:")
 POINTER_SUBJECT = re.compile(
     rf"(?<![\w])[وف]?(?:{lexicon.pattern(FILE, 'pointer_subjects')})(?![\w])")
 COORDINATION = re.compile(r"\s*[،,]?\s*(?:و|وال)?\s*")
 POINTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'pointers')})")
-
-
-@cache
-def _specific_unit_heads() -> frozenset[str]:
-    """Unit heads specific enough to replace a force, as ``units.head_noun`` gives them."""
-    return frozenset(h[2:] if h.startswith("ال") else h
-                     for h in lexicon.words("extraction", "specific_unit_heads"))
 
 
 # ----------------------------------------------------------------------------- incidents
@@ -113,8 +107,9 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
     if best[1].mention is None or best[1].origin != best[1].sentence:
         return scored
     before = s.words_before(best[1].mention.start, 2)
-    if not any(relation_of(w) == "from" for w in before[-1:]):
-        return scored
+    if not any(relation_of(w) == "from" for w in before[-1:]) or \
+            before[-1] in lexicon.words("extraction", "member_from"):
+        return scored  # "عناصر من Y": Y is the defectors' own group, not the force a unit left
     subjects = [(prob, cand) for prob, cand in scored
                 if cand.mention is not None and cand is not best[1]
                 and cand.origin == cand.sentence and prob >= SUBJECT_MIN
@@ -132,6 +127,18 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
     top = best[0] + 1e-6
     lifted = [(max(p, top), c) for p, c in listed]
     return [*lifted, *[i for i in scored if all(i[1] is not c for _, c in listed)]]
+
+
+def _written_in_arabic(sentences: list[Sentence], cand: GroupCandidate) -> GroupCandidate:
+    """A group named by a Latin acronym ("YPG") is written as the sentence's Arabic name of the
+    same listed actor, when it has one."""
+    g = cand.mention
+    if g is None or g.actor is None or ARABIC.search(g.surface):
+        return cand
+    for other in sentences[cand.origin].groups:
+        if other.actor is not None and other.actor.id == g.actor.id and ARABIC.search(other.surface):
+            return GroupCandidate(cand.sentence, other, cand.origin)
+    return cand
 
 
 def _each_its_own(s: Sentence, groups: list[GroupMention]) -> bool:
@@ -410,6 +417,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
         if len(chosen) > 1 and not _each_its_own(s, [c.mention for _, c in chosen]):
             chosen = _coordinated(s, chosen)
         for prob, cand in chosen:
+            cand = _written_in_arabic(sentences, cand)
             incident = build_incident(sentences, pos, cand, score * prob, len(chosen) > 1)
             if s.is_title:
                 headline.append(incident)
@@ -430,38 +438,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             merge(target, incident, fill_only=True)
         elif not incidents:
             incidents.append(incident)
-    for incident in incidents:
-        specialise(incident, sentences)
     return incidents
-
-
-def specialise(incident: Incident, sentences: list[Sentence]) -> None:
-    """A force named for the defectors gives way to its unit told in the next sentences.
-
-    "انشق 30 عنصراً من قوات النظام … وينتمي المنشقون إلى الفرقة الرابعة": the unit of the
-    force (a listed unit under it, or an unlisted unit's name) named with a pointer back to the
-    defectors, in the incident's sentence or the two after it, is the event's actor."""
-    group = incident.group
-    if group is None or group.actor is None or group.actor.parent or group.actor.generic:
-        return
-    for pos in range(incident.sentence, min(len(sentences), incident.last_sentence + 3)):
-        s = sentences[pos]
-        if pos != incident.sentence and not POINTER.search(s.folded):
-            continue
-        for other in s.groups:
-            if other is group or other.start < (group.end if pos == incident.sentence else 0):
-                continue
-            listed_unit = other.actor is not None and group.actor.id in actor_table.ancestors(
-                other.actor.id)
-            shaped_unit = other.actor is None and other.shape in ("number", "ordinal", "name") \
-                and other.head in _specific_unit_heads()
-            before = s.words_before(other.start, 2)
-            tied = any(relation_of(w) in ("from", "member") for w in before) or \
-                any(w in lexicon.words("extraction", "belong") for w in before)
-            if (listed_unit or shaped_unit) and tied:
-                incident.parent = incident.parent or group
-                incident.group = other
-                return
 
 
 # ----------------------------------------------------------------------------- filter

@@ -101,3 +101,15 @@ def test_retellings_merge_and_other_incidents_stay_apart():
     assert not same_incident(told, _incident(9))  # another figure
     assert not same_incident(_incident(7), _incident(None, "الميادين"))  # no shared detail
     assert not same_incident(told, _incident(7, another=True))  # "عناصر آخرون"
+
+
+def test_listed_name_in_brackets_renames_the_unlisted_group_before_it():
+    # "جيش X (Y)": the bracket gives the listed name of the same group; a listed group after a
+    # listed one stays its own group (a unit named after its force)
+    [s] = analyse_document(Document(doc_id="b1", text=(
+        "انشق 30 مقاتلاً من عناصر جيش الحر( أحرار الشرقية) مع عائلاتهم أمس.")))
+    assert [(g.surface, g.actor.id if g.actor else None) for g in s.groups] == [
+        ("أحرار الشرقية", "ahrar_al_sharqiya")]
+    [s] = analyse_document(Document(doc_id="b2", text=(
+        "انشق 30 مقاتلاً من عناصر الجيش الحر (أحرار الشرقية) مع عائلاتهم أمس.")))
+    assert [g.actor.id for g in s.groups] == ["fsa", "ahrar_al_sharqiya"]

@@ -336,3 +336,47 @@ def test_actor_name_is_the_name_without_what_the_text_says_after_it():
     assert actor_name("الفيلق الخامس المدعوم روسياً") == "الفيلق الخامس"
     assert actor_name("لواء المعتصم_الجيش الحر") == "لواء المعتصم الجيش الحر"
     assert actor_name("مجلس دير الزور العسكري") == "مجلس دير الزور العسكري"
+
+def test_force_named_for_defectors_is_kept_when_one_of_them_has_a_unit():
+    # the unit of one officer among them is not the group the sixteen left
+    text = ("انشق 16 ضابطاً عن قوات النظام مساء الاثنين، ومن بين المنشقين العميد خالد العلي "
+            "من الفوج 139 في حماة.")
+    [event] = extract_events(doc(text))
+    assert (event.actor.name_ar, event.count) == ("قوات النظام", 16)
+
+
+
+def test_members_of_a_group_are_its_defectors_not_the_side_they_surrendered_to():
+    # "عناصر من X": X is the defectors' own group, not the force a unit left ("كتيبة Y انشقت
+    # عن X"), so the group they gave themselves up to (the subject's place) is not lifted over it
+    from transforms.analysis import analyse_document
+    from transforms.extract import _unit_that_left_first
+    from transforms.incidents import GroupCandidate
+    [s] = analyse_document(doc("قالت مصادر محلية إن ستة عناصر من تنظيم داعش سلموا أنفسهم "
+                               "لقوات سوريا الديمقراطية قرب بلدة الشحيل."))
+    own, taker = (GroupCandidate(0, g, 0) for g in s.groups)
+    scored = [(0.8, own), (0.4, taker), (0.05, GroupCandidate(0, None, 0))]
+    best = max(_unit_that_left_first(s, scored), key=lambda item: item[0])[1]
+    assert best.mention.surface == "تنظيم داعش"
+
+
+def test_a_second_group_of_a_sentence_needs_a_clear_score():
+    # a second group is its own incident only when the scorer is clearly for it: between 0.5 and
+    # 0.65 such groups were nearly all the other party of the sentence (dev folds)
+    from transforms.analysis import analyse_document
+    from transforms.extract import _choose_groups
+    from transforms.incidents import GroupCandidate
+    [s] = analyse_document(doc("انشق 20 عنصراً من الفرقة 25 وانشق 5 عناصر من الفوج 139 أمس."))
+    first, second = (GroupCandidate(0, g, 0) for g in s.groups)
+    nobody = GroupCandidate(0, None, 0)
+    assert [c.mention.surface for _, c in _choose_groups([(0.9, first), (0.6, second),
+                                                          (0.05, nobody)])] == ["الفرقة 25"]
+    assert len(_choose_groups([(0.9, first), (0.7, second), (0.05, nobody)])) == 2
+
+
+
+def test_a_group_named_by_a_latin_acronym_is_written_in_arabic():
+    # the gold reports write the group in Arabic; the acronym names the same listed actor
+    [event] = extract_events(doc("انشق خمسة عناصر من YPG أمس، وهي وحدات حماية الشعب التي تقود "
+                                 "قسد."))
+    assert (event.actor.name_ar, event.count) == ("وحدات حماية الشعب", 5)
