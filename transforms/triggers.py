@@ -146,7 +146,7 @@ def _tally(words: list[str]) -> bool:
     t = lexicon.data("triggers")["tally"]
     nouns = lexicon.words("triggers", "tally_nouns")
     recent = words[-(t["window"] + 1):]
-    return any(w in nouns and nxt.startswith("ال") for w, nxt in zip(recent, recent[1:]))
+    return any(w in nouns and nxt.startswith("ال") for w, nxt in zip(recent, recent[1:], strict=False))
 
 
 def _in_the_ranks(text: str, end: int) -> bool:
