@@ -153,14 +153,8 @@ def _in_the_ranks(text: str, end: int) -> bool:
     """True when the words after a plural trigger place it in a group's ranks ("وقعت
     انشقاقات في صفوف X"): acts within one group, not a tally of the war."""
     after = " ".join(WORD.findall(text[end:end + 40])[:2])
-    return any(after == p or after.startswith(p + " ") for p in _ranks_after())
-
-
-@lru_cache(maxsize=1)
-def _ranks_after() -> tuple[str, ...]:
-    """Words after a plural trigger that tell in whose ranks the acts happened (folded)."""
-    return tuple(" ".join(fold_word(w) for w in str(e).split())
-                 for e in lexicon.data("triggers")["plural_in_ranks"])
+    return any(after == p or after.startswith(p + " ")
+               for p in lexicon.phrases("triggers", "plural_in_ranks"))
 
 
 @lru_cache(maxsize=1)

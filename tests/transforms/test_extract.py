@@ -345,7 +345,6 @@ def test_force_named_for_defectors_is_kept_when_one_of_them_has_a_unit():
     assert (event.actor.name_ar, event.count) == ("قوات النظام", 16)
 
 
-
 def test_members_of_a_group_are_its_defectors_not_the_side_they_surrendered_to():
     # "عناصر من X": X is the defectors' own group, not the force a unit left ("كتيبة Y انشقت
     # عن X"), so the group they gave themselves up to (the subject's place) is not lifted over it
@@ -372,7 +371,6 @@ def test_a_second_group_of_a_sentence_needs_a_clear_score():
     assert [c.mention.surface for _, c in _choose_groups([(0.9, first), (0.6, second),
                                                           (0.05, nobody)])] == ["الفرقة 25"]
     assert len(_choose_groups([(0.9, first), (0.7, second), (0.05, nobody)])) == 2
-
 
 
 def test_a_group_named_by_a_latin_acronym_is_written_in_arabic():
