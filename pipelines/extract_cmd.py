@@ -199,12 +199,11 @@ def main(argv: list[str]) -> int:
     """Entry point of ``defwatch extract``."""
     parser = build_parser()
     args, beam_args = parser.parse_known_args(argv)
-    from pipelines.options import unknown_options, unknown_options_message
+    from pipelines.options import option_strings, unknown_options, unknown_options_message
     unknown = unknown_options(beam_args, beam_only=True)
     if unknown:  # a typo must not pass silently (Beam would drop it with a mere warning)
-        own = [o for action in parser._actions for o in action.option_strings]
         print(unknown_options_message("defwatch extract", unknown, beam_only=True,
-                                      also_known=own), file=sys.stderr)
+                                      also_known=option_strings(parser)), file=sys.stderr)
         return 2
     if args.max_line_bytes < 1:
         raise CommandError("--max-line-bytes must be at least 1", exit_code=2)

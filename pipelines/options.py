@@ -187,6 +187,11 @@ def unknown_options(args: list[str], *, beam_only: bool = False) -> list[str]:
     return unknown
 
 
+def option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option string a parser knows ("--es-url", "--es_url", "-o" …)."""
+    return [o for action in parser._actions for o in action.option_strings]
+
+
 def unknown_options_message(prog: str, unknown: list[str], *, beam_only: bool = False,
                             also_known: Iterable[str] = ()) -> str:
     """One line naming the first unknown option, with the nearest known one when close.
@@ -196,7 +201,7 @@ def unknown_options_message(prog: str, unknown: list[str], *, beam_only: bool = 
     """
     first = next((a for a in unknown if a.startswith("-")), unknown[0])
     name = first.split("=", 1)[0]
-    known = [o for action in _options_parser(beam_only)._actions for o in action.option_strings]
+    known = option_strings(_options_parser(beam_only))
     close = difflib.get_close_matches(name, [*also_known, *known], n=1, cutoff=0.75)
     hint = f" (did you mean {close[0]}?)" if close else ""
     what = "unknown option" if first.startswith("-") else "unexpected argument"
