@@ -13,16 +13,12 @@ Pure functions, no I/O besides reading the packaged governorate names once:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
-
 from schemas.records import DefectionEvent
+from transforms.gazetteer import governorates_en
 
-ADMIN_FILE = Path(__file__).resolve().parent.parent / "transforms" / "data" / "places_admin.yaml"
 OSM_ZOOM = 12
 MAX_SOURCES = 5
 MAX_EVIDENCE_CHARS = 600
@@ -49,18 +45,6 @@ class LinkSettings:
     """Where links in alerts point: the Kibana base URL (optional) and the index prefix."""
     kibana_url: str | None = None
     index_prefix: str = "defwatch"
-
-
-@cache
-def governorates_en() -> dict[str, str]:
-    """Arabic governorate name (and variants) → English name, from places_admin.yaml."""
-    data = yaml.safe_load(ADMIN_FILE.read_text(encoding="utf-8")) or {}
-    names: dict[str, str] = {}
-    for gov in data.get("governorates", []):
-        arabic, english, *rest = (gov["name"].split("|") + [""])[:3]
-        for form in [arabic, *(v for v in (rest[0] if rest else "").split(";") if v)]:
-            names[form.strip()] = english.strip()
-    return names
 
 
 def osm_link(event: DefectionEvent) -> str | None:

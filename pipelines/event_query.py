@@ -149,7 +149,7 @@ def actor_ids(value: str) -> tuple[str, ...]:
 def governorate_names(value: str) -> list[str]:
     """The Arabic governorate name for an English one ("Deir ez-Zor" → دير الزور), and the
     value itself; the index holds the Arabic name."""
-    from connectors.alert_message import governorates_en
+    from transforms.gazetteer import governorates_en
     wanted = " ".join(value.lower().replace("-", " ").split())
     arabic = [ar for ar, en in governorates_en().items()
               if en and " ".join(en.lower().replace("-", " ").split()) == wanted]

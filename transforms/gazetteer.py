@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from transforms import lexicon
 from transforms.normalize import normalize
 
 __all__ = ["Gazetteer", "Place", "PlaceMention", "ResolvedGeo"]
@@ -98,6 +99,17 @@ class ResolvedGeo:
 
 
 NO_GEO = ResolvedGeo(None, None, None, None)
+
+
+@functools.cache
+def governorates_en() -> dict[str, str]:
+    """Arabic governorate name (and variants) → English name, from places_admin.yaml."""
+    names: dict[str, str] = {}
+    for gov in lexicon.data("places_admin").get("governorates", []):
+        arabic, english, *rest = (gov["name"].split("|") + [""])[:3]
+        for form in [arabic, *(v for v in (rest[0] if rest else "").split(";") if v)]:
+            names[form.strip()] = english.strip()
+    return names
 
 
 def name_key(name: str) -> str:

@@ -378,3 +378,10 @@ def test_places_without_dataset_coordinates_resolve_to_a_named_parent(gaz):
         assert geo.lat is not None and geo.place_id != place.id, place.id
         assert geo.precision in ("subdistrict", "district", "governorate", "city", "town"), place.id
     assert own >= 300 and without >= 400
+
+
+def test_english_names_of_the_governorates_and_their_variants():
+    from transforms.gazetteer import governorates_en
+    names = governorates_en()
+    assert names["دير الزور"] == "Deir ez-Zor"
+    assert len(set(names.values())) == 14
