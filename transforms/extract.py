@@ -517,8 +517,9 @@ def _actor(incident: Incident) -> Actor:
     side = actor_table.side_of(info.id) if info else None
     if side is None and parent_info is not None:
         side = actor_table.side_of(parent_info.id)
-    return Actor(id=info.id if info else "unit:" + "_".join(group.surface.split()),
-                 name_ar=actor_name(group.surface), name_en=info.name_en if info else None,
+    name = actor_name(group.surface)
+    return Actor(id=info.id if info else "unit:" + "_".join(name.split()),
+                 name_ar=name, name_en=info.name_en if info else None,
                  parent_ar=parent_info.name_ar if parent_info else None,
                  parent_id=parent_info.id if parent_info else None, side=side)
 

@@ -378,3 +378,14 @@ def test_a_group_named_by_a_latin_acronym_is_written_in_arabic():
     [event] = extract_events(doc("انشق خمسة عناصر من YPG أمس، وهي وحدات حماية الشعب التي تقود "
                                  "قسد."))
     assert (event.actor.name_ar, event.count) == ("وحدات حماية الشعب", 5)
+
+
+def test_an_unlisted_units_id_is_made_from_its_name_as_output():
+    """The id of a unit no list holds follows the trimmed name, so two reports of it agree."""
+    from transforms.analysis import GroupMention
+    from transforms.assemble import Incident
+    from transforms.extract import _actor
+    from transforms.sentences import Span
+    group = GroupMention(0, 30, "كتيبة الصقور ، التي يقودها أبو علي", None, "name", "كتيبه")
+    actor = _actor(Incident(sentence=0, span=Span(0, 30, ""), group=group))
+    assert (actor.id, actor.name_ar) == ("unit:كتيبة_الصقور", "كتيبة الصقور")
