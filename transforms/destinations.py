@@ -176,7 +176,7 @@ def phrase_destination(phrase: str, tail: str) -> Destination | None:
         return actor_destination(mentions[0].actor)  # "لإحدى نقاط X" → X
     words = unit.split()[:4]
     ends = [i for i, w in enumerate(words) if w in lexicon.words(FILE, "free_text_ends")
-            or any(w.startswith(stem) for stem in lexicon.words(FILE, "free_text_end_stems"))]
+            or w.startswith(lexicon.phrases(FILE, "free_text_end_stems"))]
     words = words[:ends[0]] if ends else words
     cut = next((i for i, w in enumerate(words) if re.search(r"[،,.:؛]", w)), None)
     if cut is not None:  # a name ends at a punctuation mark

@@ -226,8 +226,9 @@ GOV_MENTION = re.compile(
                       reverse=True)) + r")(?![\w])")
 PHRASES = "place_phrases"
 HEADS = lexicon.pattern(PHRASES, "heads")
-# numbers, words starting with بال or لل, and و-words other than وادي end a name too
-STOP = rf"(?:{lexicon.pattern(PHRASES, 'name_stops')}|ال?[0-9]+|و?بال\S*|لل\S*|و(?!ادي)\S+)"
+# a number with the article ("ال15"), words starting with بال or لل, and و-words other than
+# وادي end a name too; bare digits do not (making them stops measured −0.001 events F1)
+STOP = rf"(?:{lexicon.pattern(PHRASES, 'name_stops')}|(?:ا|ال)[0-9]+|و?بال\S*|لل\S*|و(?!ادي)\S+)"
 PREFIX_WORDS = rf"(?:{lexicon.pattern(PHRASES, 'name_first_words')})"
 NAME = (rf"(?:{PREFIX_WORDS}\s+(?!{STOP}(?![\w]))[\w]+|(?!{STOP}(?![\w]))[\w]+"
         rf"(?:\s+(?!{STOP}(?![\w]))ال[\w]+)?)")
@@ -264,6 +265,12 @@ def _governorate_in(name: str) -> str | None:
     name = re.sub(r"^(?:ال)?ريف\s+", "", name)
     name = re.sub(r"\s+(?:ال)?(?:شرقي|غربي|شمالي|جنوبي)$", "", name)
     return GOV_CANON.get(name)
+
+
+@cache
+def _head_kinds() -> dict[str, str]:
+    """Folded place head → the kind of place it names (others name an area)."""
+    return {fold_word(k): v for k, v in lexicon.data(PHRASES)["head_kinds"].items()}
 
 
 def _known_first_word(text: str, folded: str, index, start: int, end: int) -> int:
@@ -310,8 +317,7 @@ def find_places(text: str) -> list[PlaceRef]:
     while matches:
         match = matches.pop(0)
         head = match.group(1)
-        kind = {"قريه": "village", "بلده": "town", "مدينه": "city", "ناحيه": "subdistrict",
-                "حي": "neighbourhood"}.get(head, "area")
+        kind = _head_kinds().get(head, "area")
         definite = folded[match.start(1) - 2:match.start(1)] == "ال"
         if (definite and not head.startswith("بادي")) or head in FRONTS and (any(
                 a.start < match.end(2) and match.start(1) < a.end for a in named_forces()) or
