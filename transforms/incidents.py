@@ -34,6 +34,10 @@ QUESTION = re.compile(r"[؟?]")
 FILE = "incidents"  # data/incidents.yaml: the word lists of the features below
 
 
+# The relations of a sentence's other groups that tell a candidate's part by contrast.
+RIVAL_RELATIONS = frozenset({"from", "member", "to", "parent"})
+
+
 def _words(key: str) -> frozenset[str]:
     return lexicon.words(FILE, key)
 
@@ -157,6 +161,8 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     before = s.words_before(trigger.start, 3)
     if any(w in _words("announce") for w in before):
         f["announced"] = 1.0
+    if any(w in _words("announce") for w in s.words_between(0, trigger.start)):
+        f["announce_in_sentence"] = 1.0  # "أعلنت كتيبة X العاملة ضمن …، انشقاقها"
     if any(w in _words("auxiliary") for w in before):
         f["auxiliary_before"] = 1.0
     if any(w in _words("future") for w in before):
@@ -390,6 +396,10 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
         f["nearest"] = float(ranks[0] is g)
         f[f"kind_{trigger.kind}_{side}"] = 1.0
         f[f"rel1_{side}={rel1}"] = 1.0
+    if cand.origin == cand.sentence:  # what the rivals are: the one "from" X, the one "to" Y
+        for rel in {relation_of((s.words_before(o.start, 1) or [""])[0])
+                    for o in others} & RIVAL_RELATIONS:
+            f[f"other_rel={rel}"] = 1.0
     first = home.groups[0] is g if home.groups else False
     f["first_in_sentence"] = float(first)
     f["mentions_in_doc"] = min(doc_counts.get(g.key, 0), 4) / 4

@@ -23,3 +23,31 @@ def test_a_report_with_other_live_acts_has_no_all_cancelled_flag():
     f = _features(text, 1)
     assert "doc_others_all_cancelled" not in f
     assert not any(k.startswith("doc_other_cancel=") for k in f)
+
+
+def test_an_announcement_far_before_the_act_is_seen():
+    # the unit's description stands between the verb and the act: "announced" (3 words) misses it
+    text = "أعلنت كتيبة النور العاملة ضمن صفوف لواء الفجر في ريف المدينة الشمالي، انشقاقها عن اللواء."
+    f = _features(text, 0)
+    assert f.get("announce_in_sentence") == 1.0
+    assert "announced" not in f
+
+
+def test_no_announcement_no_flag():
+    f = _features("انشقت كتيبة النور عن لواء الفجر في ريف المدينة الشمالي.", 0)
+    assert "announce_in_sentence" not in f
+
+
+def _group_features(text: str) -> dict:
+    from transforms.incidents import document_group_counts, group_candidates, group_features
+    sentences = analyse_document(Document(doc_id="x", text=text))
+    counts = document_group_counts(sentences)
+    return {c.mention.surface: group_features(sentences, c, counts)
+            for c in group_candidates(sentences, 0) if c.mention is not None}
+
+
+def test_a_candidate_knows_its_rival_is_the_one_joined():
+    by_name = _group_features("انشق عشرون عنصراً من جيش الإسلام وانضموا إلى فيلق الرحمن في الغوطة.")
+    left, joined = by_name["جيش الإسلام"], by_name["فيلق الرحمن"]
+    assert left.get("other_rel=to") == 1.0 and "other_rel=from" not in left
+    assert joined.get("other_rel=from") == 1.0 and "other_rel=to" not in joined
