@@ -149,7 +149,9 @@ def same_incident(a: Incident, b: Incident) -> bool:
     must share a detail (the same count or place), unless one of them gives none (a
     headline or a retelling that names only the group). A sentence that says the defectors are
     others ("عناصر آخرون"، "مجموعة أخرى") tells another incident."""
-    if b.another or not _groups_compatible(a, b):
+    if not _groups_compatible(a, b):
+        return False
+    if b.another and not _same_figure(a, b):
         return False
     if a.count_value is not None and b.count_value is not None and a.count_value != b.count_value \
             and not (_lone(a) and _lone(b)):
@@ -165,6 +167,13 @@ def same_incident(a: Incident, b: Incident) -> bool:
     if a_count and b_count:
         return True  # equal counts (checked above)
     return a_place and b_place  # compatible places (checked above)
+
+
+def _same_figure(a: Incident, b: Incident) -> bool:
+    """True when both give the same figure of several defectors ("مجموعة جديدة من 20 عسكرياً"
+    twice): "another", "new" then compares with earlier news, not with the incident just told."""
+    return a.count_value is not None and a.count_value == b.count_value and a.count_value > 1 \
+        and a.group is not None and b.group is not None
 
 
 def _more_specific(a: GroupMention | None, b: GroupMention | None) -> bool:

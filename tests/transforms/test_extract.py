@@ -116,6 +116,20 @@ def test_same_incident_told_twice_is_one_event():
     assert event.destination is None
 
 
+def test_a_new_group_told_twice_with_its_figure_is_one_event():
+    # "جديدة" compares with earlier news; the second sentence retells the first
+    text = ("انشقت مجموعة جديدة تضم 14 جندياً من الفرقة التاسعة ولجأت إلى الأردن. "
+            "وقال مسؤول أردني إن مجموعة جديدة من 14 جندياً انشقوا أمس ووصلوا إلى الحدود.")
+    [event] = extract_events(doc(text))
+    assert (event.actor.id, event.count) == ("division_9", 14)
+
+
+def test_other_defectors_with_another_figure_are_another_event():
+    text = ("انشق 14 جندياً من الفرقة التاسعة ولجؤوا إلى الأردن. "
+            "كما انشق 6 جنود آخرون من الفرقة التاسعة في اليوم نفسه.")
+    assert [e.count for e in extract_events(doc(text))] == [14, 6]
+
+
 def test_empty_text():
     assert extract_events(doc("")) == []
 
