@@ -137,10 +137,27 @@ def _drop_marks(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), index
 
 
+# Arabic presentation forms (ﻓﺮاره، ﻻ): some sites still write them; NFKC gives the letters.
+PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
+
+
+def _unshape(text: str, mapping: list[int]) -> tuple[str, list[int]]:
+    """Presentation forms as the letters they draw (a ligature as several), with the map."""
+    if not PRESENTATION.search(text):
+        return text, mapping
+    chars, index = [], []
+    for char, offset in zip(text, mapping, strict=False):
+        letters = unicodedata.normalize("NFKC", char) if PRESENTATION.match(char) else char
+        chars.append(DROPPED.sub("", letters) or " ")
+        index.extend([offset] * len(chars[-1]))
+    index.append(mapping[-1])
+    return "".join(chars), index
+
+
 @lru_cache(maxsize=4096)
 def fold(text: str) -> tuple[str, tuple[int, ...]]:
     """Folded text for matching and the offset map back into ``text`` (module doc)."""
-    norm, mapping = _drop_marks(text)
+    norm, mapping = _unshape(*_drop_marks(text))
     norm = norm.translate(LETTERS).translate(MATCH_SPACES)
     if not INNER_DOT.search(norm):
         return norm, tuple(mapping)

@@ -130,6 +130,17 @@ def test_other_defectors_with_another_figure_are_another_event():
     assert [e.count for e in extract_events(doc(text))] == [14, 6]
 
 
+def test_a_report_in_arabic_presentation_forms_gives_the_same_event():
+    plain = "انشق عشرة جنود من الفرقة التاسعة في بلدة داعل"
+    shaped = ("\ufe8d\ufee5\ufeb5\ufed5 \ufec9\ufeb5\ufead\ufe93 \ufe9d\ufee5\ufeed\ufea9 "
+              "\ufee1\ufee5 \ufe8d\ufedd\ufed1\ufead\ufed5\ufe93 \ufe8d\ufedd\ufe95\ufe8d\ufeb1"
+              "\ufec9\ufe93 \ufed1\ufef1 \ufe8f\ufedd\ufea9\ufe93 \ufea9\ufe8d\ufec9\ufedd")
+    [want] = extract_events(doc(plain))
+    [got] = extract_events(doc(shaped))
+    assert (got.actor.id, got.count) == (want.actor.id, want.count) == ("division_9", 10)
+    assert got.evidence[0].start == 0 and got.evidence[0].end == len(shaped)
+
+
 def test_empty_text():
     assert extract_events(doc("")) == []
 

@@ -126,3 +126,12 @@ def test_fold_letters_digits_quotes_and_inner_dots():
 
 def test_fold_word_collapses_spaces():
     assert fold_word("  مدينة   البوكمال ") == "مدينه البوكمال"
+
+
+def test_fold_reads_arabic_presentation_forms_as_letters():
+    from transforms.normalize import fold
+    shaped = "\ufed3\ufeae\ufe8d\ufead\ufeea \ufefb"  # "فراره لا" drawn with presentation forms
+    folded, index = fold(shaped)
+    assert folded == "فراره لا"
+    assert [shaped[index[i]] for i in (0, 6, 7)] == ["\ufed3", "\ufefb", "\ufefb"]  # ligature: 2
+    assert index[-1] == len(shaped)
