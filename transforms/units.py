@@ -71,7 +71,8 @@ def _tables():
                            for h in lexicon.words(FILE, "rank_heads")),
         "bare": frozenset(h[2:] if h.startswith("ال") else h
                           for h in lexicon.words(FILE, "bare_heads")),
-        "ties": lexicon.words("relations", "from") | lexicon.words("relations", "member"),
+        "ties": lexicon.words("relations", "from") | lexicon.words("relations", "member")
+        | lexicon.words("incidents", "announce") | lexicon.words(FILE, "statement_verbs"),
         "doubled_verbs": frozenset(h[2:] if h.startswith("ال") else h
                                    for h in lexicon.words(FILE, "verbs_when_doubled")),
         "bare_only": frozenset(h[2:] if h.startswith("ال") else h

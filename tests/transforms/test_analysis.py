@@ -44,6 +44,14 @@ def test_a_bare_head_names_the_last_group_with_that_head():
     assert groups[2] == [("الجيش", "bare")]  # no army named before: as written
 
 
+def test_a_unit_that_speaks_by_its_bare_head_is_the_last_unit_with_that_head():
+    text = ("تعمل كتيبة الصقور في ريف المدينة منذ سنوات. "
+            "وأصدرت الكتيبة بياناً أعلنت فيه انشقاقها عن لواء النصر.")
+    doc = Document(doc_id="t", url=None, title=None, published=None, text=text, outlet=None)
+    groups = [[(g.surface, g.shape) for g in s.groups] for s in analyse_document(doc)]
+    assert ("كتيبة الصقور", "bare") in groups[1]
+
+
 def test_a_sentence_with_two_acts_and_their_counts_is_cut_in_two():
     doc = Document(doc_id="x", text="انشق 5 عناصر من الدفاع الوطني في الميادين، كما فرّ 3 "
                                      "آخرون من الفرقة الرابعة في البوكمال.")

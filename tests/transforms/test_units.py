@@ -53,8 +53,11 @@ def test_head_nouns_with_clitics():
 
 
 def test_a_definite_head_takes_no_indefinite_word_as_its_name():
-    # "الكتيبة" + a word without the article is the next clause, not the unit's name
-    assert units("وأصدرت الكتيبة بياناً أعلنت فيه انشقاقها") == []
+    # "الكتيبة" + a word without the article is the next clause, not the unit's name; the unit
+    # that issues a statement is a bare head (the last كتيبة named)
+    assert units("وأصدرت الكتيبة بياناً أعلنت فيه انشقاقها") == [("الكتيبه", "bare")]
+    assert units("وأصدر الجيش بياناً") == [("الجيش", "bare")]
+    assert units("ورأت الكتيبة بياناً") == []
     assert units("انشقاق مجموعات من الجبهة وتسليمهم السلاح") == [("الجبهه", "bare")]
 
 
