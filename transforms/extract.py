@@ -364,7 +364,7 @@ def complete(incident: Incident, s: Sentence, pos: int) -> None:
     if POINTER.search(s.folded) and not any(g.actor is not None and incident.group is not None
                                             and not actor_table.related(g.key, incident.group.key)
                                             for g in s.groups):
-        if incident.count is None and incident.single is None:
+        if (incident.count is None or incident.count.value is None) and incident.single is None:
             pointer = POINTER.search(s.folded)
             found = slots.person_counts(s, trigger.start if trigger else pointer.start())
             follow.count = found[0][1].count if found else None

@@ -389,3 +389,13 @@ def test_an_unlisted_units_id_is_made_from_its_name_as_output():
     group = GroupMention(0, 30, "كتيبة الصقور ، التي يقودها أبو علي", None, "name", "كتيبه")
     actor = _actor(Incident(sentence=0, span=Span(0, 30, ""), group=group))
     assert (actor.id, actor.name_ar) == ("unit:كتيبة_الصقور", "كتيبة الصقور")
+
+
+def test_follow_up_gives_the_figure_of_a_vague_count():
+    """"عشرات العناصر" then "عدد المنشقين 30": the follow-up's figure replaces the vague one."""
+    [event] = extract_events(doc("انشق عشرات العناصر من الفرقة الرابعة في بلدة الغاب.\n\n"
+                                 "وأوضح مصدر محلي أن عدد المنشقين 30 شخصاً."))
+    assert (event.actor.id, event.count) == ("division_4", 30)
+    [group] = extract_events(doc("فرت مجموعة من عناصر الفرقة الرابعة من بلدة الغاب قبل أيام.\n\n"
+                                 "وأوضح مصدر أن المجموعة مؤلفة من 6 عناصر."))
+    assert group.count == 6
