@@ -399,3 +399,14 @@ def test_follow_up_gives_the_figure_of_a_vague_count():
     [group] = extract_events(doc("فرت مجموعة من عناصر الفرقة الرابعة من بلدة الغاب قبل أيام.\n\n"
                                  "وأوضح مصدر أن المجموعة مؤلفة من 6 عناصر."))
     assert group.count == 6
+
+
+def test_follow_up_names_a_finer_place_inside_the_countryside_told():
+    """A later sentence that places the act in a town of the countryside told refines it; a
+    town elsewhere does not."""
+    text = ("انشق عناصر من الفرقة الرابعة في ريف درعا الغربي.\n\n"
+            "وأوضح المصدر أن الانشقاق جرى بالتنسيق مع العناصر المنشقين في بلدة {} بريف {}.")
+    [inside] = extract_events(doc(text.format("طفس", "درعا الغربي")))
+    assert inside.location.name_ar == "طفس"
+    [elsewhere] = extract_events(doc(text.format("الغاب", "حماة")))
+    assert elsewhere.location.name_ar == "ريف درعا الغربي"
