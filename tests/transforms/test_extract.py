@@ -410,3 +410,10 @@ def test_follow_up_names_a_finer_place_inside_the_countryside_told():
     assert inside.location.name_ar == "طفس"
     [elsewhere] = extract_events(doc(text.format("الغاب", "حماة")))
     assert elsewhere.location.name_ar == "ريف درعا الغربي"
+
+
+def test_a_section_of_a_unit_is_not_a_vague_count():
+    """"رئيس قسم الاتصالات": قسم names a section; only "قسم من" is a vague amount of people."""
+    [event] = extract_events(doc("أعلن العقيد سالم الخطيب رئيس قسم الاتصالات في الفرقة الرابعة "
+                                 "انشقاقه عن النظام وانضمامه إلى الجيش الحر."))
+    assert event.count == 1
