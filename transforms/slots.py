@@ -25,6 +25,7 @@ KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistric
              "area": 3, "district": 3, None: 3, "rif": 2, "governorate": 1}
 PLACE_INTRO = re.compile(
     rf"(?:(?<![\w])(?:{lexicon.pattern(FILE, 'place_intros')})\s+|(?<![\w])[بو]?ب)$")
+DIRECTION = re.compile(r"[وب]?(?:ال)?(?:شرق|غرب|شمال|جنوب)(?:ي|ا)?")
 MAX_COUNT_DISTANCE = 300  # characters between a count and the act it counts
 MAX_TIME_DISTANCE = 70
 DATELINE = re.compile(r"\s*(?:\(|-|–|—|:|/)")
@@ -234,6 +235,16 @@ def _excluded(s: Sentence, p: Place, groups: list[GroupMention]) -> bool:
     return any(w in _words("reporters") for w in s.words_before(p.start, 3))
 
 
+def _points_from(s: Sentence, p: Place) -> bool:
+    """True for a place that only locates the place named right before it ("قرية X غرب بلدة
+    Y"، "جبهة X، شرق مدينة Y": Y is a reference point)."""
+    before = s.words_before(p.start, 2)
+    if not any(DIRECTION.fullmatch(w) for w in before):
+        return False
+    return any(o.end <= p.start and p.start - o.end <= 25 and not DIRECTION.match(
+        fold_word(o.ref.name_ar)) for o in s.places if o is not p)
+
+
 def _dateline(s: Sentence, p: Place) -> bool:
     """True for the place of a dateline ("دمشق (وكالات) -", "ديرالزور - خاص")."""
     return s.number <= 1 and p.start <= 2 and bool(DATELINE.match(s.folded, p.end))
@@ -259,6 +270,7 @@ def choose_place(s: Sentence, trigger: Trigger | None, groups: list[GroupMention
             set(before[-2:]) & _words("natives"))
         if p.ref.source == "gazetteer" and not _introduced(s, p.start):
             reference = True  # a bare word that happens to be a village's name
+        near = near or _points_from(s, p)
         same_clause = s.same_clause(p.start, act)
         score = (KIND_RANK.get(p.ref.kind, 3) - (1 if _directional(p.ref) else 0)
                  + (1.5 if same_clause else 0) - (3 if near else 0) - (10 if reference else 0))

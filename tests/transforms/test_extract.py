@@ -417,3 +417,11 @@ def test_a_section_of_a_unit_is_not_a_vague_count():
     [event] = extract_events(doc("أعلن العقيد سالم الخطيب رئيس قسم الاتصالات في الفرقة الرابعة "
                                  "انشقاقه عن النظام وانضمامه إلى الجيش الحر."))
     assert event.count == 1
+
+
+def test_a_place_after_a_direction_only_locates_the_place_before_it():
+    """"جبهة X، شمال مدينة Y": the act is at the front, the city is a reference point."""
+    event = _one("انشق ستة عناصر من قسد على جبهة تل تمر، شمال مدينة الحسكة.")
+    assert event.location.name_ar == "جبهة تل تمر"
+    event = _one("انشق عنصران من الفرقة الرابعة قرب قرية الشيخ مسكين غرب بلدة نوى.")
+    assert event.location.name_ar == "الشيخ مسكين"
