@@ -425,3 +425,9 @@ def test_a_place_after_a_direction_only_locates_the_place_before_it():
     assert event.location.name_ar == "جبهة تل تمر"
     event = _one("انشق عنصران من الفرقة الرابعة قرب قرية الشيخ مسكين غرب بلدة نوى.")
     assert event.location.name_ar == "الشيخ مسكين"
+
+
+def test_a_dual_place_noun_introduces_the_town_after_it():
+    """"من مدينتي X وY بريفي A وB": the towns are the place, not the governorates after them."""
+    event = _one("انشق عشرة عناصر من قسد في مدينتي الطبقة ومنبج بريفي الرقة وحلب.")
+    assert event.location.name_ar == "الطبقة"
