@@ -26,6 +26,7 @@ KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistric
 PLACE_INTRO = re.compile(
     rf"(?:(?<![\w])(?:{lexicon.pattern(FILE, 'place_intros')})\s+|(?<![\w])[بو]?ب)$")
 DIRECTION = re.compile(r"[وب]?(?:ال)?(?:شرق|غرب|شمال|جنوب)(?:ي|ا)?")
+REPORTER_REACH = 5  # words from a reporter's word to a place in its description
 MAX_COUNT_DISTANCE = 300  # characters between a count and the act it counts
 MAX_TIME_DISTANCE = 70
 DATELINE = re.compile(r"\s*(?:\(|-|–|—|:|/)")
@@ -232,7 +233,21 @@ def _excluded(s: Sentence, p: Place, groups: list[GroupMention]) -> bool:
         return True
     if any(g.start <= p.start < g.end for g in s.groups if g not in groups):
         return True
-    return any(w in _words("reporters") for w in s.words_before(p.start, 3))
+    return _in_reporter_phrase(s, p.start)
+
+
+def _in_reporter_phrase(s: Sentence, start: int) -> bool:
+    """True when the words before a place describe the reporter ("مراسل شبكة X في Y"، "موقع X
+    المختص بشؤون Y"): a reporter word at most ``REPORTER_REACH`` words back, and no "أن" or
+    act between it and the place."""
+    words = list(WORD.finditer(s.folded, max(0, start - 12 * REPORTER_REACH), start))
+    words = words[-REPORTER_REACH:]
+    last = max((i for i, w in enumerate(words) if w.group() in _words("reporters")), default=None)
+    if last is None:
+        return False
+    if any(w.group() in _words("reported_speech") for w in words[last + 1:]):
+        return False
+    return not any(words[last].end() <= t.start < start for t in s.triggers)
 
 
 def _points_from(s: Sentence, p: Place) -> bool:

@@ -431,3 +431,11 @@ def test_a_dual_place_noun_introduces_the_town_after_it():
     """"من مدينتي X وY بريفي A وB": the towns are the place, not the governorates after them."""
     event = _one("انشق عشرة عناصر من قسد في مدينتي الطبقة ومنبج بريفي الرقة وحلب.")
     assert event.location.name_ar == "الطبقة"
+
+
+def test_the_place_in_a_reporters_description_is_not_the_incidents():
+    """"مراسل شبكة X في مدينة Y" places the reporter; after "إن" the place is the act's again."""
+    event = _one("انشق خمسة عناصر من قسد أمس، بحسب ما أفاد مراسل شبكة الخابور في مدينة الحسكة.")
+    assert event.location is None or event.location.name_ar != "الحسكة"
+    event = _one("قال مصدر إن خمسة عناصر من قسد انشقوا في مدينة الحسكة.")
+    assert event.location.name_ar == "الحسكة"
