@@ -35,7 +35,7 @@ from schemas.records import (
 from transforms import actors as actor_table
 from transforms import attributes, lexicon, slots
 from transforms.analysis import CLAUSE_MARK, GroupMention, Sentence, analyse_document
-from transforms.assemble import Incident, add_incident, merge, place_norm, same_incident
+from transforms.assemble import COARSE, Incident, add_incident, merge, place_norm, same_incident
 from transforms.incident_date import incident_date
 from transforms.incidents import (
     GroupCandidate,
@@ -353,6 +353,15 @@ def _follow_up(s: Sentence, last: Incident | None, pos: int) -> bool:
     return not values or (last.count_value is not None and values == {last.count_value})
 
 
+def _inside(place, area: str | None, wider) -> bool:
+    """True when ``place`` is told inside the wider place ``wider`` ("جبل الأكراد في ريف
+    اللاذقية" inside "ريف اللاذقية") and is finer than it."""
+    if slots.KIND_RANK.get(place.kind, 3) <= slots.KIND_RANK.get(wider.kind, 3):
+        return False
+    key = place_norm(wider.name_ar)
+    return bool(area) and bool(key) and (key in place_norm(area) or place_norm(area) in key)
+
+
 def complete(incident: Incident, s: Sentence, pos: int) -> None:
     """Details told in the sentence right after an incident: how, where to, with what."""
     trigger = main_trigger(s)
@@ -364,13 +373,18 @@ def complete(incident: Incident, s: Sentence, pos: int) -> None:
     if POINTER.search(s.folded) and not any(g.actor is not None and incident.group is not None
                                             and not actor_table.related(g.key, incident.group.key)
                                             for g in s.groups):
-        if incident.count is None and incident.single is None:
+        if (incident.count is None or incident.count.value is None) and incident.single is None:
             pointer = POINTER.search(s.folded)
             found = slots.person_counts(s, trigger.start if trigger else pointer.start())
             follow.count = found[0][1].count if found else None
         if incident.place is None or incident.place_weak:
             follow.place, follow.place_weak, follow.area_ar = slots.choose_place(s, trigger)
             follow.governorate_ar = slots.governorate_of(follow.place, s, follow.area_ar)
+        elif incident.place.kind in COARSE:
+            place, weak, area = slots.choose_place(s, trigger)
+            if place is not None and not weak and _inside(place, area, incident.place):
+                follow.place, follow.area_ar = place, area
+                follow.governorate_ar = slots.governorate_of(place, s, area)
     told = (follow.destination, follow.with_weapons, follow.count, follow.place) != (
         None, None, None, None) or follow.reasons or follow.consequences or follow.commander
     if told:

@@ -25,6 +25,8 @@ KIND_RANK = {"neighbourhood": 6, "village": 6, "town": 6, "city": 5, "subdistric
              "area": 3, "district": 3, None: 3, "rif": 2, "governorate": 1}
 PLACE_INTRO = re.compile(
     rf"(?:(?<![\w])(?:{lexicon.pattern(FILE, 'place_intros')})\s+|(?<![\w])[بو]?ب)$")
+DIRECTION = re.compile(r"[وب]?(?:ال)?(?:شرق|غرب|شمال|جنوب)(?:ي|ا)?")
+REPORTER_REACH = 5  # words from a reporter's word to a place in its description
 MAX_COUNT_DISTANCE = 300  # characters between a count and the act it counts
 MAX_TIME_DISTANCE = 70
 DATELINE = re.compile(r"\s*(?:\(|-|–|—|:|/)")
@@ -231,7 +233,31 @@ def _excluded(s: Sentence, p: Place, groups: list[GroupMention]) -> bool:
         return True
     if any(g.start <= p.start < g.end for g in s.groups if g not in groups):
         return True
-    return any(w in _words("reporters") for w in s.words_before(p.start, 3))
+    return _in_reporter_phrase(s, p.start)
+
+
+def _in_reporter_phrase(s: Sentence, start: int) -> bool:
+    """True when the words before a place describe the reporter ("مراسل شبكة X في Y"، "موقع X
+    المختص بشؤون Y"): a reporter word at most ``REPORTER_REACH`` words back, and no "أن" or
+    act between it and the place."""
+    words = list(WORD.finditer(s.folded, max(0, start - 12 * REPORTER_REACH), start))
+    words = words[-REPORTER_REACH:]
+    last = max((i for i, w in enumerate(words) if w.group() in _words("reporters")), default=None)
+    if last is None:
+        return False
+    if any(w.group() in _words("reported_speech") for w in words[last + 1:]):
+        return False
+    return not any(words[last].end() <= t.start < start for t in s.triggers)
+
+
+def _points_from(s: Sentence, p: Place) -> bool:
+    """True for a place that only locates the place named right before it ("قرية X غرب بلدة
+    Y"، "جبهة X، شرق مدينة Y": Y is a reference point)."""
+    before = s.words_before(p.start, 2)
+    if not any(DIRECTION.fullmatch(w) for w in before):
+        return False
+    return any(o.end <= p.start and p.start - o.end <= 25 and not DIRECTION.match(
+        fold_word(o.ref.name_ar)) for o in s.places if o is not p)
 
 
 def _dateline(s: Sentence, p: Place) -> bool:
@@ -259,6 +285,7 @@ def choose_place(s: Sentence, trigger: Trigger | None, groups: list[GroupMention
             set(before[-2:]) & _words("natives"))
         if p.ref.source == "gazetteer" and not _introduced(s, p.start):
             reference = True  # a bare word that happens to be a village's name
+        near = near or _points_from(s, p)
         same_clause = s.same_clause(p.start, act)
         score = (KIND_RANK.get(p.ref.kind, 3) - (1 if _directional(p.ref) else 0)
                  + (1.5 if same_clause else 0) - (3 if near else 0) - (10 if reference else 0))

@@ -414,3 +414,53 @@ def test_an_unlisted_units_id_is_made_from_its_name_as_output():
     group = GroupMention(0, 30, "كتيبة الصقور ، التي يقودها أبو علي", None, "name", "كتيبه")
     actor = _actor(Incident(sentence=0, span=Span(0, 30, ""), group=group))
     assert (actor.id, actor.name_ar) == ("unit:كتيبة_الصقور", "كتيبة الصقور")
+
+
+def test_follow_up_gives_the_figure_of_a_vague_count():
+    """"عشرات العناصر" then "عدد المنشقين 30": the follow-up's figure replaces the vague one."""
+    [event] = extract_events(doc("انشق عشرات العناصر من الفرقة الرابعة في بلدة الغاب.\n\n"
+                                 "وأوضح مصدر محلي أن عدد المنشقين 30 شخصاً."))
+    assert (event.actor.id, event.count) == ("division_4", 30)
+    [group] = extract_events(doc("فرت مجموعة من عناصر الفرقة الرابعة من بلدة الغاب قبل أيام.\n\n"
+                                 "وأوضح مصدر أن المجموعة مؤلفة من 6 عناصر."))
+    assert group.count == 6
+
+
+def test_follow_up_names_a_finer_place_inside_the_countryside_told():
+    """A later sentence that places the act in a town of the countryside told refines it; a
+    town elsewhere does not."""
+    text = ("انشق عناصر من الفرقة الرابعة في ريف درعا الغربي.\n\n"
+            "وأوضح المصدر أن الانشقاق جرى بالتنسيق مع العناصر المنشقين في بلدة {} بريف {}.")
+    [inside] = extract_events(doc(text.format("طفس", "درعا الغربي")))
+    assert inside.location.name_ar == "طفس"
+    [elsewhere] = extract_events(doc(text.format("الغاب", "حماة")))
+    assert elsewhere.location.name_ar == "ريف درعا الغربي"
+
+
+def test_a_section_of_a_unit_is_not_a_vague_count():
+    """"رئيس قسم الاتصالات": قسم names a section; only "قسم من" is a vague amount of people."""
+    [event] = extract_events(doc("أعلن العقيد سالم الخطيب رئيس قسم الاتصالات في الفرقة الرابعة "
+                                 "انشقاقه عن النظام وانضمامه إلى الجيش الحر."))
+    assert event.count == 1
+
+
+def test_a_place_after_a_direction_only_locates_the_place_before_it():
+    """"جبهة X، شمال مدينة Y": the act is at the front, the city is a reference point."""
+    event = _one("انشق ستة عناصر من قسد على جبهة تل تمر، شمال مدينة الحسكة.")
+    assert event.location.name_ar == "جبهة تل تمر"
+    event = _one("انشق عنصران من الفرقة الرابعة قرب قرية الشيخ مسكين غرب بلدة نوى.")
+    assert event.location.name_ar == "الشيخ مسكين"
+
+
+def test_a_dual_place_noun_introduces_the_town_after_it():
+    """"من مدينتي X وY بريفي A وB": the towns are the place, not the governorates after them."""
+    event = _one("انشق عشرة عناصر من قسد في مدينتي الطبقة ومنبج بريفي الرقة وحلب.")
+    assert event.location.name_ar == "الطبقة"
+
+
+def test_the_place_in_a_reporters_description_is_not_the_incidents():
+    """"مراسل شبكة X في مدينة Y" places the reporter; after "إن" the place is the act's again."""
+    event = _one("انشق خمسة عناصر من قسد أمس، بحسب ما أفاد مراسل شبكة الخابور في مدينة الحسكة.")
+    assert event.location is None or event.location.name_ar != "الحسكة"
+    event = _one("قال مصدر إن خمسة عناصر من قسد انشقوا في مدينة الحسكة.")
+    assert event.location.name_ar == "الحسكة"

@@ -74,3 +74,9 @@ def test_a_place_ends_at_its_last_naming_word_and_a_generic_name_is_no_place():
     assert names("وصلوا إلى منطقة عملية نبع السلام") == []
     assert names("انشقوا في ريف حماة الأخيرة") == ["ريف حماة"]
     assert names("انشقوا على جبهات عين عيسى") == ["جبهات عين عيسى"]
+
+
+def test_qism_is_vague_only_before_min():
+    from transforms.mentions import find_counts
+    assert [c.value for c in find_counts("انشق قسم من العناصر")] == [None]
+    assert find_counts("رئيس قسم الاتصالات في الفرقة") == ()
