@@ -192,6 +192,11 @@ def find_triggers(folded: str) -> tuple[Trigger, ...]:
     found: list[Trigger] = []
     for match in t.pattern.finditer(folded):
         kind, text = t.kinds[match.lastgroup], match.group()
+        clitics = folded[match.start():match.start(match.lastgroup)].lstrip("وف")
+        if kind == "verb" and clitics.endswith("ال"):
+            kind = "noun"  # "والهرب": the article makes the verb's form a masdar
+        elif kind == "verb" and clitics:
+            continue  # a past verb takes no preposition: "كفر نبل" is a village
         reason = _cancel_reason(folded, match.start(), text, kind)
         before = found[-1] if found else None
         if reason is None and before is not None and before.cancelled_by and \

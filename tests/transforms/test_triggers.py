@@ -111,3 +111,11 @@ def test_plural_acts_in_one_groups_ranks_are_no_tally():
 def test_surrender_across_a_comma_and_a_longer_subject():
     # "سلّم 40 عنصراً من فصيل X صباح الأحد، أنفسهم": a time and a comma before "أنفسهم"
     assert live("سلم أربعون عنصرا من فصيل الكتيبة صباح يوم الأحد، أنفسهم للجيش") == ["surrender"]
+
+
+def test_a_past_verb_takes_no_preposition_and_an_article_makes_it_a_noun():
+    # "كفر" before a name is a village (ك + فرّ is no Arabic), "بالهرب" is the masdar
+    assert live("قصفت الطائرات بلدة كفر سلمى صباح اليوم") == []
+    assert live("وصل المقاتلون إلى كفرنبودة بعد المعركة") == []
+    assert live("نجا الجنود بالهرب من الحاجز ليلاً") == ["noun"]
+    assert live("وفرّ ثلاثة عناصر من الكتيبة") == ["verb"]
