@@ -51,3 +51,15 @@ def test_a_candidate_knows_its_rival_is_the_one_joined():
     left, joined = by_name["جيش الإسلام"], by_name["فيلق الرحمن"]
     assert left.get("other_rel=to") == 1.0 and "other_rel=from" not in left
     assert joined.get("other_rel=from") == 1.0 and "other_rel=to" not in joined
+
+
+def test_a_count_described_as_defectors_is_no_plain_act():
+    # "منشقون عن X" says who the people are, it tells no act: the scorer decides, not the
+    # plain-act floor; a counted act with its unit still is one
+    from transforms.extract import plain_act
+    described = "يعمل في المراكز 900 عنصر أغلبهم منشقون عن قوات النظام."
+    sentences = analyse_document(Document(doc_id="x", text=described))
+    assert not plain_act(sentences, 0)
+    act = "انشق 12 عنصراً من قوات النظام في البلدة."
+    sentences = analyse_document(Document(doc_id="x", text=act))
+    assert plain_act(sentences, 0)
