@@ -63,3 +63,12 @@ def test_a_count_described_as_defectors_is_no_plain_act():
     act = "انشق 12 عنصراً من قوات النظام في البلدة."
     sentences = analyse_document(Document(doc_id="x", text=act))
     assert plain_act(sentences, 0)
+
+
+def test_a_counted_surrender_is_no_plain_act():
+    # fighters giving themselves up after a siege may be a defeat as well as a switch of sides:
+    # the sentence scorer weighs it, the plain-act floor does not lift it
+    from transforms.extract import plain_act
+    text = "استسلم 40 مسلحاً من قوات النظام في البلدة بعد حصار دام أسبوعين."
+    sentences = analyse_document(Document(doc_id="x", text=text))
+    assert not plain_act(sentences, 0)
