@@ -72,3 +72,13 @@ def test_a_counted_surrender_is_no_plain_act():
     text = "استسلم 40 مسلحاً من قوات النظام في البلدة بعد حصار دام أسبوعين."
     sentences = analyse_document(Document(doc_id="x", text=text))
     assert not plain_act(sentences, 0)
+
+
+def test_capture_after_the_act_is_seen_in_its_sentence_and_the_next():
+    text = ("حاول ثمانية عناصر من الفوج الفرار نحو الحدود ليلاً، ليتم القبض عليهم عند الحاجز. "
+            "وقال مصدر إن الدورية اعتقلتهم جميعاً.")
+    f = _features(text, 0)
+    assert f.get("capture_after") == 1.0
+    assert f.get("capture_next") == 1.0
+    f = _features("انشق ثمانية عناصر من الفوج ووصلوا إلى البلدة بسلام.", 0)
+    assert "capture_after" not in f and "capture_next" not in f
