@@ -207,6 +207,8 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
             f["has_known_destination"] = 1.0
     if _background().search(s.folded):
         f["background_word"] = 1.0
+    if any(w in _words("recap_openers") for w in s.words_between(0, len(s.folded))[:2]):
+        f["recap_opener"] = 1.0  # "يذكر أن X انشق عن …": what is known, told again
     if _speech().search(s.folded):
         f["speech_verb"] = 1.0
     if _ranks().search(s.folded):

@@ -82,3 +82,12 @@ def test_capture_after_the_act_is_seen_in_its_sentence_and_the_next():
     assert f.get("capture_next") == 1.0
     f = _features("انشق ثمانية عناصر من الفوج ووصلوا إلى البلدة بسلام.", 0)
     assert "capture_after" not in f and "capture_next" not in f
+
+
+def test_a_recap_opener_is_seen_only_at_the_start():
+    f = _features("يذكر أن القائد انشق عن الفصيل قبل عامين وشكّل مجموعة جديدة.", 0)
+    assert f.get("recap_opener") == 1.0
+    f = _features("والجدير بالذكر أن عشرة عناصر انشقوا عن اللواء في وقت سابق.", 0)
+    assert f.get("recap_opener") == 1.0
+    f = _features("انشق القائد عن الفصيل، ويذكر أنه قاد معارك عدة.", 0)
+    assert "recap_opener" not in f
