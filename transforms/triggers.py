@@ -103,9 +103,20 @@ def _has(words: list[str], single: frozenset, phrases) -> bool:
 
 
 def _clause_before(text: str, start: int) -> str:
-    """Text from the last clause boundary before ``start`` up to ``start``."""
-    cut = max(text.rfind(mark, 0, start) for mark in ("،", "؛", ".", ",", "\n", ":", "؟"))
+    """Text from the last clause boundary before ``start`` up to ``start``; a clause opened by
+    a topic link ("، حول انشقاق …") reaches back over its comma to the clause it continues."""
+    marks = ("،", "؛", ".", ",", "\n", ":", "؟")
+    cut = max(text.rfind(mark, 0, start) for mark in marks)
+    first = WORD.findall(text[cut + 1:start])[:1]
+    if cut > 0 and first and text[cut] in "،," and first[0] in _topic_links():
+        cut = max(text.rfind(mark, 0, cut) for mark in marks)
     return text[cut + 1:start]
+
+
+@lru_cache(maxsize=1)
+def _topic_links() -> frozenset:
+    """Words that open a clause continuing the one before its comma (حول، بشأن), folded."""
+    return lexicon.words("triggers", "topic_links")
 
 
 def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) -> str | None:

@@ -119,3 +119,10 @@ def test_a_past_verb_takes_no_preposition_and_an_article_makes_it_a_noun():
     assert live("وصل المقاتلون إلى كفرنبودة بعد المعركة") == []
     assert live("نجا الجنود بالهرب من الحاجز ليلاً") == ["noun"]
     assert live("وفرّ ثلاثة عناصر من الكتيبة") == ["verb"]
+
+
+def test_a_topic_clause_after_a_comma_keeps_the_denial_before_it():
+    assert reasons("نفى المتحدث ما نشرته الصفحات، حول انشقاق قائد الكتيبة عن اللواء") == ["denial"]
+    assert reasons("نفى المتحدث ما نشرته الصفحات، بشأن انشقاق قائد الكتيبة") == ["denial"]
+    # an ordinary clause after the comma is a new statement
+    assert reasons("نفى المتحدث ما نشرته الصفحات، وانشق قائد الكتيبة مساء أمس") == [None]
