@@ -126,3 +126,10 @@ def test_a_topic_clause_after_a_comma_keeps_the_denial_before_it():
     assert reasons("نفى المتحدث ما نشرته الصفحات، بشأن انشقاق قائد الكتيبة") == ["denial"]
     # an ordinary clause after the comma is a new statement
     assert reasons("نفى المتحدث ما نشرته الصفحات، وانشق قائد الكتيبة مساء أمس") == [None]
+
+
+def test_smuggling_as_a_trade_is_no_trigger_but_smuggling_people_out_is():
+    assert live("عبر المسلحون النهر من معابر التهريب المعروفة") == []
+    assert live("تستخدم الميليشيا الطريق لأغراض التهريب") == []
+    assert live("تمكن الفصيل من تهريب تسعة جنود إلى الحدود") == ["flee"]
+    assert live("وساعدهم أقاربهم على تهريبهم ليلاً") == ["flee"]
