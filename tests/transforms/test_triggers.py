@@ -133,3 +133,11 @@ def test_smuggling_as_a_trade_is_no_trigger_but_smuggling_people_out_is():
     assert live("تستخدم الميليشيا الطريق لأغراض التهريب") == []
     assert live("تمكن الفصيل من تهريب تسعة جنود إلى الحدود") == ["flee"]
     assert live("وساعدهم أقاربهم على تهريبهم ليلاً") == ["flee"]
+
+
+def test_a_rumour_far_before_a_topic_clause_cancels_the_act_it_is_about():
+    text = "ردّت القيادة على شائعة انتشرت في الصفحات منذ ثلاثة أيام، حول انشقاق قائد الفوج"
+    assert reasons(text) == ["rumour"]
+    # without the topic link the far rumour word says nothing of the act
+    assert reasons("ردّت القيادة على شائعة انتشرت في الصفحات منذ ثلاثة أيام، وانشق قائد الفوج") \
+        == [None]
