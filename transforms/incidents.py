@@ -207,6 +207,8 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
             f["has_known_destination"] = 1.0
     if _background().search(s.folded):
         f["background_word"] = 1.0
+    if any(w in _words("recap_openers") for w in s.words_between(0, len(s.folded))[:2]):
+        f["recap_opener"] = 1.0  # "يذكر أن X انشق عن …": what is known, told again
     if _speech().search(s.folded):
         f["speech_verb"] = 1.0
     if _ranks().search(s.folded):
@@ -223,7 +225,24 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     before = sentences[i - 1] if i > 0 else None
     if before is not None and before.live_triggers:
         f["prev_has_live"] = 1.0
+    f.update(_capture_after(sentences, i, trigger))
     f.update(_document_features(sentences, i))
+    return f
+
+
+def _capture_after(sentences: list[Sentence], i: int, trigger: Trigger) -> dict[str, float]:
+    """Words of capture after the act, in its sentence or the next: a foiled attempt or
+    defectors caught ("حاولوا الفرار … ليتم القبض عليهم")."""
+    f: dict[str, float] = {}
+    capture = _words("capture")
+    s = sentences[i]
+    if any(form in capture for w in s.words_between(trigger.end, len(s.folded))
+           for form in _bare(w)):
+        f["capture_after"] = 1.0
+    nxt = sentences[i + 1] if i + 1 < len(sentences) else None
+    if nxt is not None and any(form in capture for w in nxt.words_between(0, len(nxt.folded))
+                               for form in _bare(w)):
+        f["capture_next"] = 1.0
     return f
 
 

@@ -103,19 +103,40 @@ def _has(words: list[str], single: frozenset, phrases) -> bool:
 
 
 def _clause_before(text: str, start: int) -> str:
-    """Text from the last clause boundary before ``start`` up to ``start``."""
-    cut = max(text.rfind(mark, 0, start) for mark in ("،", "؛", ".", ",", "\n", ":", "؟"))
-    return text[cut + 1:start]
+    """Text from the last clause boundary before ``start`` up to ``start``; a clause opened by
+    a topic link ("، حول انشقاق …") reaches back over its comma to the clause it continues."""
+    return _clause(text, start)[0]
+
+
+def _clause(text: str, start: int) -> tuple[str, bool]:
+    """The clause before ``start`` (see ``_clause_before``) and whether a topic link made it
+    reach back over a comma."""
+    marks = ("،", "؛", ".", ",", "\n", ":", "؟")
+    cut = max(text.rfind(mark, 0, start) for mark in marks)
+    first = WORD.findall(text[cut + 1:start])[:1]
+    if cut > 0 and first and text[cut] in "،," and first[0] in _topic_links():
+        cut = max(text.rfind(mark, 0, cut) for mark in marks)
+        return text[cut + 1:start], True
+    return text[cut + 1:start], False
+
+
+@lru_cache(maxsize=1)
+def _topic_links() -> frozenset:
+    """Words that open a clause continuing the one before its comma (حول، بشأن), folded."""
+    return lexicon.words("triggers", "topic_links")
 
 
 def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) -> str | None:
     """Why the trigger at ``trigger_start`` is not a report of an act, or None."""
     t = tables()
-    before = WORD.findall(_clause_before(text, trigger_start))
+    clause, topic = _clause(text, trigger_start)
+    before = WORD.findall(clause)
+    # "علقت الجبهة على إشاعة تم تداولها أمس، حول انشقاق …": the act is the topic of the clause
+    # before, whose rumour or denial is said of it however far from the trigger
     for reason, window, single, phrases in t.cancellers:
         if reason in t.noun_only and kind not in ("noun", "plural", "participle"):
             continue
-        words = before[-window:]
+        words = before if topic and reason in ("rumour", "denial") else before[-window:]
         if _has(words, single, phrases):
             hit = max(i for i, w in enumerate(words) if _has([w], single, ()))  \
                 if any(_has([w], single, ()) for w in words) else 0
@@ -192,6 +213,11 @@ def find_triggers(folded: str) -> tuple[Trigger, ...]:
     found: list[Trigger] = []
     for match in t.pattern.finditer(folded):
         kind, text = t.kinds[match.lastgroup], match.group()
+        clitics = folded[match.start():match.start(match.lastgroup)].lstrip("وف")
+        if kind == "verb" and clitics.endswith("ال"):
+            kind = "noun"  # "والهرب": the article makes the verb's form a masdar
+        elif kind == "verb" and clitics:
+            continue  # a past verb takes no preposition: "كفر نبل" is a village
         reason = _cancel_reason(folded, match.start(), text, kind)
         before = found[-1] if found else None
         if reason is None and before is not None and before.cancelled_by and \

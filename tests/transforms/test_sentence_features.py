@@ -51,3 +51,43 @@ def test_a_candidate_knows_its_rival_is_the_one_joined():
     left, joined = by_name["جيش الإسلام"], by_name["فيلق الرحمن"]
     assert left.get("other_rel=to") == 1.0 and "other_rel=from" not in left
     assert joined.get("other_rel=from") == 1.0 and "other_rel=to" not in joined
+
+
+def test_a_count_described_as_defectors_is_no_plain_act():
+    # "منشقون عن X" says who the people are, it tells no act: the scorer decides, not the
+    # plain-act floor; a counted act with its unit still is one
+    from transforms.extract import plain_act
+    described = "يعمل في المراكز 900 عنصر أغلبهم منشقون عن قوات النظام."
+    sentences = analyse_document(Document(doc_id="x", text=described))
+    assert not plain_act(sentences, 0)
+    act = "انشق 12 عنصراً من قوات النظام في البلدة."
+    sentences = analyse_document(Document(doc_id="x", text=act))
+    assert plain_act(sentences, 0)
+
+
+def test_a_counted_surrender_is_no_plain_act():
+    # fighters giving themselves up after a siege may be a defeat as well as a switch of sides:
+    # the sentence scorer weighs it, the plain-act floor does not lift it
+    from transforms.extract import plain_act
+    text = "استسلم 40 مسلحاً من قوات النظام في البلدة بعد حصار دام أسبوعين."
+    sentences = analyse_document(Document(doc_id="x", text=text))
+    assert not plain_act(sentences, 0)
+
+
+def test_capture_after_the_act_is_seen_in_its_sentence_and_the_next():
+    text = ("حاول ثمانية عناصر من الفوج الفرار نحو الحدود ليلاً، ليتم القبض عليهم عند الحاجز. "
+            "وقال مصدر إن الدورية اعتقلتهم جميعاً.")
+    f = _features(text, 0)
+    assert f.get("capture_after") == 1.0
+    assert f.get("capture_next") == 1.0
+    f = _features("انشق ثمانية عناصر من الفوج ووصلوا إلى البلدة بسلام.", 0)
+    assert "capture_after" not in f and "capture_next" not in f
+
+
+def test_a_recap_opener_is_seen_only_at_the_start():
+    f = _features("يذكر أن القائد انشق عن الفصيل قبل عامين وشكّل مجموعة جديدة.", 0)
+    assert f.get("recap_opener") == 1.0
+    f = _features("والجدير بالذكر أن عشرة عناصر انشقوا عن اللواء في وقت سابق.", 0)
+    assert f.get("recap_opener") == 1.0
+    f = _features("انشق القائد عن الفصيل، ويذكر أنه قاد معارك عدة.", 0)
+    assert "recap_opener" not in f

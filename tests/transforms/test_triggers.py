@@ -111,3 +111,33 @@ def test_plural_acts_in_one_groups_ranks_are_no_tally():
 def test_surrender_across_a_comma_and_a_longer_subject():
     # "سلّم 40 عنصراً من فصيل X صباح الأحد، أنفسهم": a time and a comma before "أنفسهم"
     assert live("سلم أربعون عنصرا من فصيل الكتيبة صباح يوم الأحد، أنفسهم للجيش") == ["surrender"]
+
+
+def test_a_past_verb_takes_no_preposition_and_an_article_makes_it_a_noun():
+    # "كفر" before a name is a village (ك + فرّ is no Arabic), "بالهرب" is the masdar
+    assert live("قصفت الطائرات بلدة كفر سلمى صباح اليوم") == []
+    assert live("وصل المقاتلون إلى كفرنبودة بعد المعركة") == []
+    assert live("نجا الجنود بالهرب من الحاجز ليلاً") == ["noun"]
+    assert live("وفرّ ثلاثة عناصر من الكتيبة") == ["verb"]
+
+
+def test_a_topic_clause_after_a_comma_keeps_the_denial_before_it():
+    assert reasons("نفى المتحدث ما نشرته الصفحات، حول انشقاق قائد الكتيبة عن اللواء") == ["denial"]
+    assert reasons("نفى المتحدث ما نشرته الصفحات، بشأن انشقاق قائد الكتيبة") == ["denial"]
+    # an ordinary clause after the comma is a new statement
+    assert reasons("نفى المتحدث ما نشرته الصفحات، وانشق قائد الكتيبة مساء أمس") == [None]
+
+
+def test_smuggling_as_a_trade_is_no_trigger_but_smuggling_people_out_is():
+    assert live("عبر المسلحون النهر من معابر التهريب المعروفة") == []
+    assert live("تستخدم الميليشيا الطريق لأغراض التهريب") == []
+    assert live("تمكن الفصيل من تهريب تسعة جنود إلى الحدود") == ["flee"]
+    assert live("وساعدهم أقاربهم على تهريبهم ليلاً") == ["flee"]
+
+
+def test_a_rumour_far_before_a_topic_clause_cancels_the_act_it_is_about():
+    text = "ردّت القيادة على شائعة انتشرت في الصفحات منذ ثلاثة أيام، حول انشقاق قائد الفوج"
+    assert reasons(text) == ["rumour"]
+    # without the topic link the far rumour word says nothing of the act
+    assert reasons("ردّت القيادة على شائعة انتشرت في الصفحات منذ ثلاثة أيام، وانشق قائد الفوج") \
+        == [None]
