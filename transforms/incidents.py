@@ -213,6 +213,8 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
         f["speech_verb"] = 1.0
     if _ranks().search(s.folded):
         f["rank_or_title"] = 1.0
+    if _pattern("settlement", r"[وف]?[بل]?(?:ال)?").search(s.folded):
+        f["settlement"] = 1.0  # "أجرى 800 شاب ومنشق تسويات": a settlement, not an act
     if attributes.with_weapons(s.folded):
         f["weapons"] = 1.0
     if QUESTION.search(s.text):

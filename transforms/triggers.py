@@ -193,6 +193,13 @@ def _political(text: str, start: int, end: int) -> bool:
     t = tables()
     window = t.political_window
     before = WORD.findall(_clause_before(text, start))[-window:]
+    if len(before) <= 3 and not set(before) & lexicon.words("triggers", "speech_links"):
+        # the subject stands before its name in apposition: "السفير في X، فلان، قد أعلن
+        # انشقاقه" — the two comma pieces before a short clause (not "قال الوزير، …، إن")
+        cut = max(text.rfind(mark, 0, start) for mark in ("،", ","))
+        piece = max(text.rfind(mark, 0, cut) for mark in ("،", ",")) if cut > 0 else -1
+        if piece > 0 and len(WORD.findall(text[piece + 1:cut])) <= 3:
+            before = WORD.findall(_clause_before(text, piece))[-window:] + before
     # the subject described before the act, across its commas ("المدعو X، والذي يشغل نائب
     # رئيس المجلس المحلي في منبج، قد انشق")
     earlier = WORD.findall(text[max(0, start - DESCRIBED_REACH):start])

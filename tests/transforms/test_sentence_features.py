@@ -91,3 +91,12 @@ def test_a_recap_opener_is_seen_only_at_the_start():
     assert f.get("recap_opener") == 1.0
     f = _features("انشق القائد عن الفصيل، ويذكر أنه قاد معارك عدة.", 0)
     assert "recap_opener" not in f
+
+
+def test_a_settlement_in_the_sentence_is_seen():
+    f = _features("أجرى 300 شاب بينهم منشقون عن الجيش تسويات لأوضاعهم في البلدة.", 0)
+    assert f.get("settlement") == 1.0
+    f = _features("وشمل مرسوم العفو الفارين من الخدمة في الجيش.", 0)
+    assert f.get("settlement") == 1.0
+    f = _features("انشق 30 عنصراً عن الجيش في البلدة.", 0)
+    assert "settlement" not in f

@@ -141,3 +141,13 @@ def test_a_rumour_far_before_a_topic_clause_cancels_the_act_it_is_about():
     # without the topic link the far rumour word says nothing of the act
     assert reasons("ردّت القيادة على شائعة انتشرت في الصفحات منذ ثلاثة أيام، وانشق قائد الفوج") \
         == [None]
+
+
+def test_a_civil_title_before_a_name_in_apposition_makes_the_act_political():
+    def political(text):
+        return [t.political for t in find_triggers(fold(text)[0])]
+    assert political("أفادت القناة أن القنصل السوري في المدينة، فلان الفلاني، قد أعلن انشقاقه") \
+        == [True]
+    assert political("أفادت القناة أن العقيد في الفرقة، فلان الفلاني، قد أعلن انشقاقه") == [False]
+    # the governor speaks of the act, he is not its subject
+    assert political("وقال المحافظ، في بيان اليوم، إن انشقاق عناصر من الفوج وقع ليلاً") == [False]
