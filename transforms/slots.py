@@ -84,7 +84,65 @@ def choose_count(s: Sentence, trigger: Trigger, group: GroupMention | None = Non
     """The number of defectors: the count of people nearest the act (or its group)."""
     anchor = group.start if group is not None else trigger.start
     found = person_counts(s, anchor, participle)
-    return found[0][1].count if found else None
+    return _with_coordinated(s, found[0][1]) if found else None
+
+
+JOINED_ITEM = re.compile(r"\s*(?:[\w]+\s+){0,2}?و\s*$")
+
+
+def _joined(s: Sentence, end: int, start: int) -> bool:
+    """True when the text from ``end`` to ``start`` only joins two items of one list of people:
+    up to two words describing the first (no preposition, no act), then و."""
+    gap = s.folded[end:start]
+    if end > start or len(gap) > 30 or not JOINED_ITEM.match(gap):
+        return False
+    words = WORD.findall(gap)
+    return not any(w in _words("list_breakers") for w in words) and not any(
+        end <= t.start < start for t in s.triggers)
+
+
+def _with_coordinated(s: Sentence, best: CountAt) -> Count:
+    """The count with the people listed with it ("جنرال وعقيدين و3 ضباط" → 6; "خمسين جندياً
+    وضابطاً برتبة عميد" → 51): figures, two-person titles and single titles joined by و."""
+    c = best.count
+    if c.value is None:
+        return c
+    people = _words("single_titles") | _words("person_singulars")
+    cands = [(o.start, o.end, o.count.value) for o in s.counts
+             if o is not best and o.count.value is not None and person_counts_noun(s, o)]
+    for m in WORD.finditer(s.folded):
+        if any(o.start <= m.start() < o.end or m.start() <= o.start < m.end() for o in s.counts):
+            continue
+        word, start = m.group(), m.start()
+        if word[:1] == "و" and len(word) > 3:
+            word, start = word[1:], start + 1
+        if word in _words("dual_titles"):
+            cands.append((start, m.end(), 2))
+        elif _person_word(word, people) and not (
+                word.endswith("ا") and s.folded[best.end:start].strip() == "و"):
+            cands.append((start, m.end(), 1))  # not "47 عنصراً وضابطاً": one figure for both
+    first, last, total = best.start, best.end, c.value
+    grown = True
+    while grown:
+        grown = False
+        for cand in list(cands):
+            start, end, value = cand
+            between = (last, start) if start >= last else (end, first)
+            if any(between[0] <= o[0] < between[1] for o in cands if o is not cand):
+                continue  # only the item right next to the list joins it
+            if _joined(s, last, start) or _joined(s, end, first):
+                first, last, total = min(first, start), max(last, end), total + value
+                cands.remove(cand)
+                grown = True
+    if total == c.value:
+        return c
+    return Count(total, c.qualifier, c.start, c.end, c.noun, c.low, c.high)
+
+
+def person_counts_noun(s: Sentence, c: CountAt) -> bool:
+    """True when the count counts people (its noun is a person's)."""
+    noun = _counted_noun(s, c)
+    return bool(noun) and bool(_stems("person_noun_stems").match(noun))
 
 
 def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None = None) -> int | None:
