@@ -70,13 +70,21 @@ def person_counts(s: Sentence, anchor: int, participle: bool = False) -> list[tu
         if c.count.value is not None and not person.match(noun or "") and not (
                 participle and c.start < anchor <= c.end + 2):
             continue  # a number that counts something else (a year, a unit's number)
-        if set(s.words_before(c.start, 2)) & _words("subset_before"):
+        defectors = _called_defectors(s, c)
+        if set(s.words_before(c.start, 2)) & _words("subset_before") and not defectors:
             continue
         distance = anchor - c.end if c.end <= anchor else c.start - anchor
         if distance <= MAX_COUNT_DISTANCE:
-            out.append((distance, c))
-    return sorted(out, key=lambda item: (item[1].count.value is None,
-                                         not s.same_clause(item[1].start, anchor), item[0]))
+            out.append((distance, c, defectors))
+    out.sort(key=lambda item: (item[1].count.value is None, not item[2],
+                               not s.same_clause(item[1].start, anchor), item[0]))
+    return [(distance, c) for distance, c, _ in out]
+
+
+def _called_defectors(s: Sentence, c: CountAt) -> bool:
+    """True when the counted people are called defectors ("55 شخصاً بينهم 17 جندياً منشقاً":
+    the 17 are the defectors, the 55 are all who crossed)."""
+    return any(_stems("defector_stems").match(w) for w in s.words_after(c.end, 2))
 
 
 def choose_count(s: Sentence, trigger: Trigger, group: GroupMention | None = None,

@@ -450,3 +450,9 @@ def test_people_listed_together_add_up():
     assert _one("انشق 12 عنصراً وضابطاً من قسد في ريف الرقة.").count == 12
     assert _one("انشق 5 ضباط و10 جنود من قوات النظام في درعا.").count == 15
     assert _one("انشق 5 عناصر من الفرقة الرابعة في درعا.").count == 5
+
+
+def test_the_figure_called_defectors_is_the_count_not_the_crowd_around_it():
+    """"عبر 40 شخصاً بينهم 12 جندياً منشقاً": the defectors are the 12."""
+    event = _one("عبر 40 شخصاً بينهم 12 جندياً منشقاً عن قوات النظام الحدود إلى الأردن.")
+    assert event.count == 12
