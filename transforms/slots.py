@@ -162,6 +162,10 @@ def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None =
         return 2
     if has_group_noun or number == "many":
         return None
+    after = s.words_after(trigger.end, 1) if trigger is not None else []
+    if trigger is not None and trigger.kind == "noun" and after and \
+            after[0] in _words("name_openers"):
+        return _with_companions(s)  # "انشقاق أبو X": the act of one named man
     if number == "one" and (_person_near(s, trigger) or not _unit_is_subject(s, trigger)):
         return _with_companions(s)
     singles, plurals = _words("single_titles"), _words("plural_titles")

@@ -456,3 +456,14 @@ def test_the_figure_called_defectors_is_the_count_not_the_crowd_around_it():
     """"عبر 40 شخصاً بينهم 12 جندياً منشقاً": the defectors are the 12."""
     event = _one("عبر 40 شخصاً بينهم 12 جندياً منشقاً عن قوات النظام الحدود إلى الأردن.")
     assert event.count == 12
+
+
+def test_the_act_of_a_man_named_by_his_kunya_counts_one():
+    """"انشقاق أبو X" names one man: his act counts 1."""
+    from transforms import slots
+    from transforms.analysis import analyse_span
+    from transforms.extract import main_trigger
+    from transforms.sentences import Span
+    text = "ويعد انشقاق أبو خالد الحمصي الأول من نوعه في صفوف الفرقة الرابعة."
+    s = analyse_span(Span(0, len(text), text, 0), 0)
+    assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) == 1
