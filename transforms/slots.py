@@ -70,13 +70,21 @@ def person_counts(s: Sentence, anchor: int, participle: bool = False) -> list[tu
         if c.count.value is not None and not person.match(noun or "") and not (
                 participle and c.start < anchor <= c.end + 2):
             continue  # a number that counts something else (a year, a unit's number)
-        if set(s.words_before(c.start, 2)) & _words("subset_before"):
+        defectors = _called_defectors(s, c)
+        if set(s.words_before(c.start, 2)) & _words("subset_before") and not defectors:
             continue
         distance = anchor - c.end if c.end <= anchor else c.start - anchor
         if distance <= MAX_COUNT_DISTANCE:
-            out.append((distance, c))
-    return sorted(out, key=lambda item: (item[1].count.value is None,
-                                         not s.same_clause(item[1].start, anchor), item[0]))
+            out.append((distance, c, defectors))
+    out.sort(key=lambda item: (item[1].count.value is None, not item[2],
+                               not s.same_clause(item[1].start, anchor), item[0]))
+    return [(distance, c) for distance, c, _ in out]
+
+
+def _called_defectors(s: Sentence, c: CountAt) -> bool:
+    """True when the counted people are called defectors ("55 شخصاً بينهم 17 جندياً منشقاً":
+    the 17 are the defectors, the 55 are all who crossed)."""
+    return any(_stems("defector_stems").match(w) for w in s.words_after(c.end, 2))
 
 
 def choose_count(s: Sentence, trigger: Trigger, group: GroupMention | None = None,
@@ -84,7 +92,65 @@ def choose_count(s: Sentence, trigger: Trigger, group: GroupMention | None = Non
     """The number of defectors: the count of people nearest the act (or its group)."""
     anchor = group.start if group is not None else trigger.start
     found = person_counts(s, anchor, participle)
-    return found[0][1].count if found else None
+    return _with_coordinated(s, found[0][1]) if found else None
+
+
+JOINED_ITEM = re.compile(r"\s*(?:[\w]+\s+){0,2}?و\s*$")
+
+
+def _joined(s: Sentence, end: int, start: int) -> bool:
+    """True when the text from ``end`` to ``start`` only joins two items of one list of people:
+    up to two words describing the first (no preposition, no act), then و."""
+    gap = s.folded[end:start]
+    if end > start or len(gap) > 30 or not JOINED_ITEM.match(gap):
+        return False
+    words = WORD.findall(gap)
+    return not any(w in _words("list_breakers") for w in words) and not any(
+        end <= t.start < start for t in s.triggers)
+
+
+def _with_coordinated(s: Sentence, best: CountAt) -> Count:
+    """The count with the people listed with it ("جنرال وعقيدين و3 ضباط" → 6; "خمسين جندياً
+    وضابطاً برتبة عميد" → 51): figures, two-person titles and single titles joined by و."""
+    c = best.count
+    if c.value is None:
+        return c
+    people = _words("single_titles") | _words("person_singulars")
+    cands = [(o.start, o.end, o.count.value) for o in s.counts
+             if o is not best and o.count.value is not None and person_counts_noun(s, o)]
+    for m in WORD.finditer(s.folded):
+        if any(o.start <= m.start() < o.end or m.start() <= o.start < m.end() for o in s.counts):
+            continue
+        word, start = m.group(), m.start()
+        if word[:1] == "و" and len(word) > 3:
+            word, start = word[1:], start + 1
+        if word in _words("dual_titles"):
+            cands.append((start, m.end(), 2))
+        elif _person_word(word, people) and not (
+                word.endswith("ا") and s.folded[best.end:start].strip() == "و"):
+            cands.append((start, m.end(), 1))  # not "47 عنصراً وضابطاً": one figure for both
+    first, last, total = best.start, best.end, c.value
+    grown = True
+    while grown:
+        grown = False
+        for cand in list(cands):
+            start, end, value = cand
+            between = (last, start) if start >= last else (end, first)
+            if any(between[0] <= o[0] < between[1] for o in cands if o is not cand):
+                continue  # only the item right next to the list joins it
+            if _joined(s, last, start) or _joined(s, end, first):
+                first, last, total = min(first, start), max(last, end), total + value
+                cands.remove(cand)
+                grown = True
+    if total == c.value:
+        return c
+    return Count(total, c.qualifier, c.start, c.end, c.noun, c.low, c.high)
+
+
+def person_counts_noun(s: Sentence, c: CountAt) -> bool:
+    """True when the count counts people (its noun is a person's)."""
+    noun = _counted_noun(s, c)
+    return bool(noun) and bool(_stems("person_noun_stems").match(noun))
 
 
 def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None = None) -> int | None:
@@ -96,6 +162,10 @@ def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None =
         return 2
     if has_group_noun or number == "many":
         return None
+    after = s.words_after(trigger.end, 1) if trigger is not None else []
+    if trigger is not None and trigger.kind == "noun" and after and \
+            after[0] in _words("name_openers"):
+        return _with_companions(s)  # "انشقاق أبو X": the act of one named man
     if number == "one" and (_person_near(s, trigger) or not _unit_is_subject(s, trigger)):
         return _with_companions(s)
     singles, plurals = _words("single_titles"), _words("plural_titles")

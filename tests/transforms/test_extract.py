@@ -464,3 +464,31 @@ def test_the_place_in_a_reporters_description_is_not_the_incidents():
     assert event.location is None or event.location.name_ar != "الحسكة"
     event = _one("قال مصدر إن خمسة عناصر من قسد انشقوا في مدينة الحسكة.")
     assert event.location.name_ar == "الحسكة"
+
+
+def test_people_listed_together_add_up():
+    """Ranks and figures joined by و are one list: their numbers add up. "N عنصراً وضابطاً" is
+    one figure for both nouns, and "5 من X و3 من Y" is two lists."""
+    assert _one("أعلن الجيش الحر انشقاق عميد وعقيدين و4 ضباط من قوات النظام.").count == 7
+    assert _one("انشق أربعون جندياً سورياً وضابطٌ برتبة رائد من قوات النظام في حماة."
+                ).count == 41
+    assert _one("انشق 12 عنصراً وضابطاً من قسد في ريف الرقة.").count == 12
+    assert _one("انشق 5 ضباط و10 جنود من قوات النظام في درعا.").count == 15
+    assert _one("انشق 5 عناصر من الفرقة الرابعة في درعا.").count == 5
+
+
+def test_the_figure_called_defectors_is_the_count_not_the_crowd_around_it():
+    """"عبر 40 شخصاً بينهم 12 جندياً منشقاً": the defectors are the 12."""
+    event = _one("عبر 40 شخصاً بينهم 12 جندياً منشقاً عن قوات النظام الحدود إلى الأردن.")
+    assert event.count == 12
+
+
+def test_the_act_of_a_man_named_by_his_kunya_counts_one():
+    """"انشقاق أبو X" names one man: his act counts 1."""
+    from transforms import slots
+    from transforms.analysis import analyse_span
+    from transforms.extract import main_trigger
+    from transforms.sentences import Span
+    text = "ويعد انشقاق أبو خالد الحمصي الأول من نوعه في صفوف الفرقة الرابعة."
+    s = analyse_span(Span(0, len(text), text, 0), 0)
+    assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) == 1
