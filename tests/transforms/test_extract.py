@@ -467,3 +467,17 @@ def test_the_act_of_a_man_named_by_his_kunya_counts_one():
     text = "ويعد انشقاق أبو خالد الحمصي الأول من نوعه في صفوف الفرقة الرابعة."
     s = analyse_span(Span(0, len(text), text, 0), 0)
     assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) == 1
+
+
+def test_one_man_among_those_who_defected_counts_one():
+    """"كان النقيب X من أوائل الذين انشقوا": the plural act is told of one man."""
+    from transforms import slots
+    from transforms.analysis import analyse_span
+    from transforms.extract import main_trigger
+    from transforms.sentences import Span
+    text = "وكان النقيب سامر العلي من أوائل الذين انشقوا عن الفرقة الرابعة في درعا."
+    s = analyse_span(Span(0, len(text), text, 0), 0)
+    assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) == 1
+    text = "وكان العناصر من أوائل الذين انشقوا عن الفرقة الرابعة في درعا."
+    s = analyse_span(Span(0, len(text), text, 0), 0)
+    assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) is None
