@@ -481,3 +481,12 @@ def test_one_man_among_those_who_defected_counts_one():
     text = "وكان العناصر من أوائل الذين انشقوا عن الفرقة الرابعة في درعا."
     s = analyse_span(Span(0, len(text), text, 0), 0)
     assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) is None
+
+
+def test_an_act_in_the_same_place_takes_the_place_told_before():
+    """"في نفس الجبهة" points back to the place of the incident told before."""
+    events = extract_events(doc(
+        "انشق ثمانية عناصر من قسد اليوم السبت على جبهة تل تمر.\n\n"
+        "كما انشق ثلاثة عناصر من قسد يوم الأربعاء الماضي في نفس الجبهة."))
+    assert [(e.count, e.location.name_ar if e.location else None) for e in events] == [
+        (8, "جبهة تل تمر"), (3, "جبهة تل تمر")]
