@@ -65,6 +65,7 @@ ROSTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'roster_pronouns')})\s
 POINTER_SUBJECT = re.compile(
     rf"(?<![\w])[وف]?(?:{lexicon.pattern(FILE, 'pointer_subjects')})(?![\w])")
 COORDINATION = re.compile(r"\s*[،,]?\s*(?:و|وال)?\s*")
+SAME_PLACE = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'same_place')})(?![\w])")
 POINTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'pointers')})")
 
 
@@ -365,6 +366,14 @@ def _inside(place, area: str | None, wider) -> bool:
     return bool(area) and bool(key) and (key in place_norm(area) or place_norm(area) in key)
 
 
+def _same_place_as(incident: Incident, incidents: list[Incident]) -> None:
+    """The place of the last incident told, for an act "في نفس الجبهة" / "في المنطقة ذاتها"."""
+    last = next((i for i in reversed(incidents) if i.place is not None and not i.place_weak), None)
+    if last is not None:
+        incident.place, incident.area_ar = last.place, last.area_ar
+        incident.governorate_ar = incident.governorate_ar or last.governorate_ar
+
+
 def complete(incident: Incident, s: Sentence, pos: int) -> None:
     """Details told in the sentence right after an incident: how, where to, with what."""
     trigger = main_trigger(s)
@@ -436,6 +445,8 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
         for prob, cand in chosen:
             cand = _written_in_arabic(sentences, cand)
             incident = build_incident(sentences, pos, cand, score * prob, len(chosen) > 1)
+            if incident.place is None and SAME_PLACE.search(s.folded):
+                _same_place_as(incident, incidents)
             if s.is_title:
                 headline.append(incident)
                 continue

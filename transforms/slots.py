@@ -160,6 +160,9 @@ def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None =
     number = trigger_number(trigger)
     if number == "two" and _person_near(s, trigger):
         return 2
+    if number == "many" and not has_group_noun and _one_of_those_who(s, trigger) and \
+            _person_near(s, trigger):
+        return _with_companions(s)  # "كان الملازم X من أوائل الذين انشقوا": one man
     if has_group_noun or number == "many":
         return None
     after = s.words_after(trigger.end, 1) if trigger is not None else []
@@ -178,6 +181,15 @@ def single_defector(s: Sentence, has_group_noun: bool, trigger: Trigger | None =
             continue
         return _with_companions(s)
     return None
+
+
+def _one_of_those_who(s: Sentence, trigger: Trigger) -> bool:
+    """True for a plural act told of one man as one of many ("من أوائل الذين انشقوا"،
+    "من بين الذين فروا")."""
+    before = s.words_before(trigger.start, 3)
+    if not before or before[-1] != "الذين":
+        return False
+    return "من" in before[:-1] or bool(set(before[:-1]) & _words("one_of_many"))
 
 
 def _with_companions(s: Sentence) -> int | None:

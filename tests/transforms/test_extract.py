@@ -492,3 +492,26 @@ def test_the_act_of_a_man_named_by_his_kunya_counts_one():
     text = "ويعد انشقاق أبو خالد الحمصي الأول من نوعه في صفوف الفرقة الرابعة."
     s = analyse_span(Span(0, len(text), text, 0), 0)
     assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) == 1
+
+
+def test_one_man_among_those_who_defected_counts_one():
+    """"كان النقيب X من أوائل الذين انشقوا": the plural act is told of one man."""
+    from transforms import slots
+    from transforms.analysis import analyse_span
+    from transforms.extract import main_trigger
+    from transforms.sentences import Span
+    text = "وكان النقيب سامر العلي من أوائل الذين انشقوا عن الفرقة الرابعة في درعا."
+    s = analyse_span(Span(0, len(text), text, 0), 0)
+    assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) == 1
+    text = "وكان العناصر من أوائل الذين انشقوا عن الفرقة الرابعة في درعا."
+    s = analyse_span(Span(0, len(text), text, 0), 0)
+    assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) is None
+
+
+def test_an_act_in_the_same_place_takes_the_place_told_before():
+    """"في نفس الجبهة" points back to the place of the incident told before."""
+    events = extract_events(doc(
+        "انشق ثمانية عناصر من قسد اليوم السبت على جبهة تل تمر.\n\n"
+        "كما انشق ثلاثة عناصر من قسد يوم الأربعاء الماضي في نفس الجبهة."))
+    assert [(e.count, e.location.name_ar if e.location else None) for e in events] == [
+        (8, "جبهة تل تمر"), (3, "جبهة تل تمر")]
