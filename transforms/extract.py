@@ -127,7 +127,7 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
             listed.append((prob, cand))
     top = best[0] + 1e-6
     lifted = [(max(p, top), c) for p, c in listed]
-    return [*lifted, *[i for i in scored if all(i[1] is not c for _, c in listed)]]
+    return [*lifted, *[i for i in scored if i is not best and all(i[1] is not c for _, c in listed)]]
 
 
 def _written_in_arabic(sentences: list[Sentence], cand: GroupCandidate) -> GroupCandidate:

@@ -445,7 +445,7 @@ def subject_role(s: Sentence, g: GroupMention, trigger: Trigger | None) -> str |
         between = s.words_between(g.end, trigger.start)
         before = s.words_before(g.start, 1)
         if own and len(between) <= 25 and (any(w in _words("announce") for w in between[:2]) or (
-                before and before[0] in _words("announce"))):
+                before and before[0] in _words("announce")) or _announced(s, g)):
             return "announcer"
         if len(between) <= 2 and s.same_clause(g.end, trigger.start) and not any(
                 relation_of(w) in ("from", "to", "parent") or w in _words("link_words")
@@ -456,7 +456,24 @@ def subject_role(s: Sentence, g: GroupMention, trigger: Trigger | None) -> str |
     if len(between) <= 1 and not any(relation_of(w) in ("from", "to", "member", "parent")
                                      or w in _words("link_words") for w in between):
         return "after"
+    left = [o for o in s.groups if o is not g and trigger.end <= o.start and o.end <= g.start]
+    if left:  # "انشقت عن الحركة كتيبة X": the force left named first, the unit after it
+        o = max(left, key=lambda m: m.end)
+        lead = s.words_between(trigger.end, o.start)
+        if len(lead) == 1 and relation_of(lead[0]) == "from" and not s.words_between(o.end, g.start) \
+                and s.same_clause(trigger.end, g.start):
+            return "after"
     return None
+
+
+def _announced(s: Sentence, g: GroupMention) -> bool:
+    """"أعلنت ما تعرف بـ"كتائب X""، "أعلنت حركة Y "القطاع X"": an announcing verb a few words
+    before the unit, or before the force named right before it."""
+    start = g.start
+    for o in sorted(s.groups, key=lambda m: -m.end):
+        if o is not g and o.end <= start and not s.words_between(o.end, start):
+            start = o.start
+    return any(w in _words("announce") for w in s.words_before(start, 4))
 
 
 def _is_umbrella_force(mention: GroupMention) -> bool:

@@ -121,3 +121,17 @@ def test_listed_name_in_brackets_renames_the_unlisted_group_before_it():
     [s] = analyse_document(Document(doc_id="b2", text=(
         "انشق 30 مقاتلاً من عناصر الجيش الحر (أحرار الشرقية) مع عائلاتهم أمس.")))
     assert [g.actor.id for g in s.groups] == ["fsa", "ahrar_al_sharqiya"]
+
+
+def test_unit_named_after_the_force_it_left_is_the_subject():
+    # "انشقت عن الحركة كتيبة X": the from-phrase sits between the act and the unit
+    s = sentence("وانشقت عن الحركة كتيبة الصقور في ريف المدينة")
+    unit = next(g for g in s.groups if "الصقور" in g.surface)
+    assert subject_role(s, unit, main_trigger(s)) == "after"
+
+
+def test_unit_announced_through_a_naming_phrase_is_the_announcer():
+    # "أعلنت ما يعرف بكتائب X … انشقاقها": the announcing verb a few words before the unit
+    s = sentence("أعلنت ما يعرف بـ«كتائب الفجر» بقيادة رجل من البلدة انشقاقها عن لواء الفتح")
+    unit = next(g for g in s.groups if "الفجر" in g.surface)
+    assert subject_role(s, unit, main_trigger(s)) == "announcer"

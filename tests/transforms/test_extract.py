@@ -515,3 +515,16 @@ def test_an_act_in_the_same_place_takes_the_place_told_before():
         "كما انشق ثلاثة عناصر من قسد يوم الأربعاء الماضي في نفس الجبهة."))
     assert [(e.count, e.location.name_ar if e.location else None) for e in events] == [
         (8, "جبهة تل تمر"), (3, "جبهة تل تمر")]
+
+
+def test_the_force_a_unit_left_is_not_kept_beside_the_unit():
+    # "أعلنت كتيبة X انشقاقها عن الحركة": the unit, alone, not "X و<الحركة>"
+    from transforms.analysis import analyse_document
+    from transforms.extract import _choose_groups, _unit_that_left_first
+    from transforms.incidents import GroupCandidate
+    [s] = analyse_document(doc("أعلنت كتيبة الصقور انشقاقها عن لواء الفتح في ريف المدينة."))
+    unit = next(GroupCandidate(0, g, 0) for g in s.groups if "الصقور" in g.surface)
+    force = next(GroupCandidate(0, g, 0) for g in s.groups if "الفتح" in g.surface)
+    scored = [(0.8, force), (0.5, unit), (0.05, GroupCandidate(0, None, 0))]
+    chosen = _choose_groups(_unit_that_left_first(s, scored))
+    assert [c.mention.surface for _, c in chosen] == [unit.mention.surface]
