@@ -39,6 +39,7 @@ from transforms.assemble import COARSE, Incident, add_incident, merge, place_nor
 from transforms.incident_date import incident_date
 from transforms.incidents import (
     GroupCandidate,
+    _in_destination,
     document_group_counts,
     group_candidates,
     group_features,
@@ -55,6 +56,7 @@ GROUP_MIN = 0.65  # a second group of one sentence must score at least this
 SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to override
 GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
+DEST_ALT = 0.2  # a group out of the destination replaces a chosen one inside it from this score
 GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
 FILE = "extraction"
 PAIR_REACH = 40  # characters from a figure to the place of those it counts
@@ -128,6 +130,21 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
     top = best[0] + 1e-6
     lifted = [(max(p, top), c) for p, c in listed]
     return [*lifted, *[i for i in scored if i is not best and all(i[1] is not c for _, c in listed)]]
+
+
+def _not_the_destination(sentences: list[Sentence], s: Sentence,
+                         scored: list[tuple[float, GroupCandidate]]):
+    """"انشق 16 عنصراً متجهين إلى مناطق سيطرة X": X, where they went, is not the group they
+    left; a likely group out of the destination is chosen over it."""
+    best = max(scored, key=lambda item: item[0])
+    if best[1].mention is None or not _in_destination(sentences[best[1].origin], best[1].mention):
+        return scored
+    others = [(p, c) for p, c in scored if c.mention is not None and p >= DEST_ALT
+              and not _in_destination(sentences[c.origin], c.mention)]
+    if not others:
+        return scored
+    alt = max(others, key=lambda item: item[0])
+    return [(best[0] + 1e-6, alt[1]), *[i for i in scored if i[1] is not alt[1] and i is not best]]
 
 
 def _written_in_arabic(sentences: list[Sentence], cand: GroupCandidate) -> GroupCandidate:
@@ -439,7 +456,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             if last is not None and pos - 2 <= last.last_sentence < pos and s.number >= 0:
                 complete(last, s, pos)
             continue
-        chosen = _choose_groups(_unit_that_left_first(s, scored))
+        chosen = _choose_groups(_unit_that_left_first(s, _not_the_destination(sentences, s, scored)))
         if len(chosen) > 1 and not _each_its_own(s, [c.mention for _, c in chosen]):
             chosen = _coordinated(s, chosen)
         for prob, cand in chosen:

@@ -528,3 +528,18 @@ def test_the_force_a_unit_left_is_not_kept_beside_the_unit():
     scored = [(0.8, force), (0.5, unit), (0.05, GroupCandidate(0, None, 0))]
     chosen = _choose_groups(_unit_that_left_first(s, scored))
     assert [c.mention.surface for _, c in chosen] == [unit.mention.surface]
+
+
+def test_the_group_they_went_to_is_not_the_group_they_left():
+    # "متجهين إلى مناطق سيطرة X": X is the destination; a likely group outside it is chosen
+    from transforms.analysis import analyse_document
+    from transforms.extract import _choose_groups, _not_the_destination
+    from transforms.incidents import GroupCandidate, _in_destination
+    sentences = analyse_document(doc("انشق 12 عنصراً من الدفاع الوطني بأسلحتهم متجهين إلى "
+                                     "مناطق سيطرة قوات سوريا الديمقراطية."))
+    [s] = sentences
+    own = next(GroupCandidate(0, g, 0) for g in s.groups if not _in_destination(s, g))
+    went = next(GroupCandidate(0, g, 0) for g in s.groups if _in_destination(s, g))
+    scored = [(0.6, went), (0.3, own), (0.05, GroupCandidate(0, None, 0))]
+    chosen = _choose_groups(_not_the_destination(sentences, s, scored))
+    assert [c.mention.surface for _, c in chosen] == [own.mention.surface]
