@@ -134,13 +134,18 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
 
 def _not_the_destination(sentences: list[Sentence], s: Sentence,
                          scored: list[tuple[float, GroupCandidate]]):
-    """"انشق 16 عنصراً متجهين إلى مناطق سيطرة X": X, where they went, is not the group they
-    left; a likely group out of the destination is chosen over it."""
+    """"انشق 16 عنصراً متجهين إلى مناطق سيطرة X"، "بتأمين من X"، "سلموا أنفسهم لـX": X, where
+    they went or who secured or took them (``securers`` of extraction.yaml), is not the group they
+    left; a likely group out of those places is chosen over it."""
+    def elsewhere(c: GroupCandidate) -> bool:
+        home = sentences[c.origin]
+        return _in_destination(home, c.mention) or any(
+            w in lexicon.words("extraction", "securers") for w in home.words_before(c.mention.start, 3))
     best = max(scored, key=lambda item: item[0])
-    if best[1].mention is None or not _in_destination(sentences[best[1].origin], best[1].mention):
+    if best[1].mention is None or not elsewhere(best[1]):
         return scored
     others = [(p, c) for p, c in scored if c.mention is not None and p >= DEST_ALT
-              and not _in_destination(sentences[c.origin], c.mention)]
+              and not elsewhere(c)]
     if not others:
         return scored
     alt = max(others, key=lambda item: item[0])

@@ -543,3 +543,18 @@ def test_the_group_they_went_to_is_not_the_group_they_left():
     scored = [(0.6, went), (0.3, own), (0.05, GroupCandidate(0, None, 0))]
     chosen = _choose_groups(_not_the_destination(sentences, s, scored))
     assert [c.mention.surface for _, c in chosen] == [own.mention.surface]
+
+
+def test_the_group_that_secured_the_act_is_not_the_group_they_left():
+    # "بتأمين من X": X secured the act; the group they left is chosen over it
+    from transforms.analysis import analyse_document
+    from transforms.extract import _choose_groups, _not_the_destination
+    from transforms.incidents import GroupCandidate
+    sentences = analyse_document(doc("انشق 40 عسكرياً عن قوات النظام في ريف المدينة بتأمين من "
+                                     "الجيش السوري الحر."))
+    [s] = sentences
+    left = next(GroupCandidate(0, g, 0) for g in s.groups if "النظام" in g.surface)
+    helper = next(GroupCandidate(0, g, 0) for g in s.groups if "الحر" in g.surface)
+    scored = [(0.6, helper), (0.3, left), (0.05, GroupCandidate(0, None, 0))]
+    chosen = _choose_groups(_not_the_destination(sentences, s, scored))
+    assert [c.mention.surface for _, c in chosen] == [left.mention.surface]
