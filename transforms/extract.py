@@ -57,6 +57,7 @@ SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to o
 GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
 DEST_ALT = 0.2  # a group out of the destination replaces a chosen one inside it from this score
+MEMBERS_GAP = 8  # at most this many words from the unit they served in to the force they left
 GROUP_FLOOR = 0.25  # below this the best group is not trusted: nobody is named
 FILE = "extraction"
 PAIR_REACH = 40  # characters from a figure to the place of those it counts
@@ -118,6 +119,15 @@ def _unit_that_left_first(s: Sentence, scored: list[tuple[float, GroupCandidate]
                 and cand.origin == cand.sentence and prob >= SUBJECT_MIN
                 and (cand.mention.actor is not None or cand.mention.head)
                 and subject_role(s, cand.mention, trigger)]
+    if not subjects:  # "أعلن ضابطان في X انشقاقهما عن Y": X, the unit they served in
+        subjects = [(prob, cand) for prob, cand in scored
+                    if cand.mention is not None and cand is not best[1]
+                    and cand.origin == cand.sentence and prob >= SUBJECT_MIN
+                    and cand.mention.end <= best[1].mention.start
+                    and any(w in lexicon.words("extraction", "members_in")
+                            for w in s.words_before(cand.mention.start, 2))
+                    and any(cand.mention.end <= t.start < best[1].mention.start for t in s.triggers)
+                    and len(s.words_between(cand.mention.end, best[1].mention.start)) <= MEMBERS_GAP]
     if not subjects:
         return scored
     first = min(subjects, key=lambda item: item[1].mention.start)

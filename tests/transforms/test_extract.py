@@ -558,3 +558,17 @@ def test_the_group_that_secured_the_act_is_not_the_group_they_left():
     scored = [(0.6, helper), (0.3, left), (0.05, GroupCandidate(0, None, 0))]
     chosen = _choose_groups(_not_the_destination(sentences, s, scored))
     assert [c.mention.surface for _, c in chosen] == [left.mention.surface]
+
+
+def test_the_unit_the_defectors_served_in_is_their_group_not_the_force_they_left():
+    # "ضباط في X … انشقوا عن Y": X, the unit they served in, not the wider force Y
+    from transforms.analysis import analyse_document
+    from transforms.extract import _choose_groups, _unit_that_left_first
+    from transforms.incidents import GroupCandidate
+    [s] = analyse_document(doc("قال ناشطون إن ثلاثة ضباط في كتيبة النور العاملة في ريف المدينة "
+                               "انشقوا عن لواء الفتح أمس."))
+    unit = next(GroupCandidate(0, g, 0) for g in s.groups if "النور" in g.surface)
+    force = next(GroupCandidate(0, g, 0) for g in s.groups if g is not unit.mention)
+    scored = [(0.7, force), (0.5, unit), (0.05, GroupCandidate(0, None, 0))]
+    chosen = _choose_groups(_unit_that_left_first(s, scored))
+    assert [c.mention.surface for _, c in chosen] == [unit.mention.surface]
