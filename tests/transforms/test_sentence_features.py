@@ -100,3 +100,15 @@ def test_a_settlement_in_the_sentence_is_seen():
     assert f.get("settlement") == 1.0
     f = _features("انشق 30 عنصراً عن الجيش في البلدة.", 0)
     assert "settlement" not in f
+
+
+def test_an_announced_own_act_is_a_plain_act():
+    # "أعلنت كتيبة X … انشقاقها عن Y": the act's noun bears the announcer's pronoun and the unit
+    # left follows it, a plain report even without a count; a bare noun reported by others is not
+    from transforms.extract import plain_act
+    own = "أعلنت كتيبة \"الفجر\" العاملة في ريف حماة، انشقاقها عن فرقة السلطان مراد."
+    sentences = analyse_document(Document(doc_id="x", text=own))
+    assert plain_act(sentences, 0)
+    told = "تحدثت صفحات محلية عن انشقاق في فرقة السلطان مراد."
+    sentences = analyse_document(Document(doc_id="x", text=told))
+    assert not plain_act(sentences, 0)
