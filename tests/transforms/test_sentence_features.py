@@ -112,3 +112,15 @@ def test_an_announced_own_act_is_a_plain_act():
     told = "تحدثت صفحات محلية عن انشقاق في فرقة السلطان مراد."
     sentences = analyse_document(Document(doc_id="x", text=told))
     assert not plain_act(sentences, 0)
+
+
+def test_a_unit_leaving_another_by_verb_is_a_plain_act():
+    # "انشقت كتيبة X عن Y": the verb with the unit that acted and the one it left is a plain
+    # report without a count; the verb with only the unit left is for the scorer to weigh
+    from transforms.extract import plain_act
+    two = "انشقت كتيبة \"الفجر\" عن فرقة السلطان مراد في ريف حلب."
+    sentences = analyse_document(Document(doc_id="x", text=two))
+    assert plain_act(sentences, 0)
+    one = "قالوا إنه انشق عن فرقة السلطان مراد."
+    sentences = analyse_document(Document(doc_id="x", text=one))
+    assert not plain_act(sentences, 0)
