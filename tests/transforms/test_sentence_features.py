@@ -127,3 +127,12 @@ def test_a_unit_leaving_another_by_verb_is_a_plain_act():
     one = "قالوا إنه انشق عن فرقة السلطان مراد."
     sentences = analyse_document(Document(doc_id="x", text=one))
     assert not plain_act(sentences, 0)
+
+
+def test_the_word_after_the_trigger_is_told_apart_by_the_triggers_kind():
+    # "انشقاقه عن X" tells an act, "المنشقين عن X" names people: the scorer weighs them apart
+    act = _features("أعلن الملازم سامر انشقاقه عن قوات النظام.", 0)
+    assert act.get("trigger_then_from=noun") == 1.0
+    assert "trigger_then_from=participle" not in act
+    named = _features("استقبلت البلدة العشرات من المنشقين عن قوات النظام.", 0)
+    assert named.get("trigger_then_from=participle") == 1.0
