@@ -68,6 +68,7 @@ ROSTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'roster_pronouns')})\s
 POINTER_SUBJECT = re.compile(
     rf"(?<![\w])[وف]?(?:{lexicon.pattern(FILE, 'pointer_subjects')})(?![\w])")
 COORDINATION = re.compile(r"\s*[،,]?\s*(?:و|وال)?\s*")
+OWN_SUFFIX = re.compile(rf"(?:{lexicon.pattern(FILE, 'own_act_suffixes')})$")
 SAME_PLACE = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'same_place')})(?![\w])")
 POINTER = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'pointers')})")
 
@@ -266,17 +267,30 @@ def build_incident(sentences: list[Sentence], pos: int, cand: GroupCandidate, sc
 def plain_act(sentences: list[Sentence], pos: int, features: dict | None = None) -> bool:
     """The plainest report of an act, whatever the scorer says: a count of people, a live
     trigger that nothing cancels, and their unit tied to them in the same clause
-    ("انشق 12 عنصراً من X", "تمكن 6 جنود من X من الانشقاق"). A participle names who people
-    are ("900 عنصر أغلبهم منشقون عن X"), not an act, and a surrender may be a defeat: the
-    scorer decides those."""
+    ("انشق 12 عنصراً من X", "تمكن 6 جنود من X من الانشقاق"), or with no count a unit's own
+    act, announced ("أعلنت كتيبة X انشقاقها عن Y") or told by its verb ("انشقت كتيبة X عن Y").
+    A participle names who people are ("900 عنصر أغلبهم منشقون عن X"), not an act, and a
+    surrender may be a defeat: the scorer decides those."""
     features = features if features is not None else sentence_features(sentences, pos)
     trigger = main_trigger(sentences[pos])
     return (trigger is not None and trigger.live and trigger.kind not in ("participle", "surrender")
-            and features.get("has_count") == 1.0
-            and features.get("group_linked_in_clause") == 1.0
+            and (_announced_own_act(trigger, features)
+                 or (features.get("has_count") == 1.0
+                     # a verb with two units named: "انشقت كتيبة X عن Y"
+                     or trigger.kind == "verb" and features.get("n_groups", 0) >= 0.5)
+                 and features.get("group_linked_in_clause") == 1.0)
             and not any(k in features for k in ("relative_clause", "after_the_act", "long_ago",
                                                 "question", "no_live", "has_political"))
             and not any(k.startswith("has_cancel=") for k in features))
+
+
+def _announced_own_act(trigger, features: dict) -> bool:
+    """An announcement of one's own act, the act's noun bearing the announcer's pronoun:
+    "أعلنت كتيبة X … انشقاقها عن Y", "أعلن النقيب X انشقاقه". Who they left may be told
+    elsewhere in the report."""
+    return (trigger.kind == "noun"
+            and ("announced" in features or "announce_in_sentence" in features)
+            and OWN_SUFFIX.search(trigger.text) is not None)
 
 
 def roster(s: Sentence, incident: Incident) -> list[Incident]:

@@ -156,6 +156,7 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     after = s.words_after(trigger.end, 2)
     if after and relation_of(after[0]) == "from" or after[:1] in (["عن"], ["من"]):
         f["trigger_then_from"] = 1.0
+        f[f"trigger_then_from={trigger.kind}"] = 1.0  # "انشقاقه عن X" is not "المنشقين عن X"
     if after and relation_of(after[0]) == "to":
         f["trigger_then_to"] = 1.0
     before = s.words_before(trigger.start, 3)

@@ -100,3 +100,39 @@ def test_a_settlement_in_the_sentence_is_seen():
     assert f.get("settlement") == 1.0
     f = _features("انشق 30 عنصراً عن الجيش في البلدة.", 0)
     assert "settlement" not in f
+
+
+def test_an_announced_own_act_is_a_plain_act():
+    # "أعلنت كتيبة X … انشقاقها عن Y": the act's noun bears the announcer's pronoun, a plain
+    # report even without a count or the unit left in the clause; a bare noun told by others is not
+    from transforms.extract import plain_act
+    own = "أعلنت كتيبة \"الفجر\" العاملة في ريف حماة، انشقاقها عن فرقة السلطان مراد."
+    sentences = analyse_document(Document(doc_id="x", text=own))
+    assert plain_act(sentences, 0)
+    alone = "أعلن النقيب سامر الخالد انشقاقه، وقال إنه لن يقاتل بعد اليوم."
+    sentences = analyse_document(Document(doc_id="x", text=alone))
+    assert plain_act(sentences, 0)
+    told = "تحدثت صفحات محلية عن انشقاق في فرقة السلطان مراد."
+    sentences = analyse_document(Document(doc_id="x", text=told))
+    assert not plain_act(sentences, 0)
+
+
+def test_a_unit_leaving_another_by_verb_is_a_plain_act():
+    # "انشقت كتيبة X عن Y": the verb with the unit that acted and the one it left is a plain
+    # report without a count; the verb with only the unit left is for the scorer to weigh
+    from transforms.extract import plain_act
+    two = "انشقت كتيبة \"الفجر\" عن فرقة السلطان مراد في ريف حلب."
+    sentences = analyse_document(Document(doc_id="x", text=two))
+    assert plain_act(sentences, 0)
+    one = "قالوا إنه انشق عن فرقة السلطان مراد."
+    sentences = analyse_document(Document(doc_id="x", text=one))
+    assert not plain_act(sentences, 0)
+
+
+def test_the_word_after_the_trigger_is_told_apart_by_the_triggers_kind():
+    # "انشقاقه عن X" tells an act, "المنشقين عن X" names people: the scorer weighs them apart
+    act = _features("أعلن الملازم سامر انشقاقه عن قوات النظام.", 0)
+    assert act.get("trigger_then_from=noun") == 1.0
+    assert "trigger_then_from=participle" not in act
+    named = _features("استقبلت البلدة العشرات من المنشقين عن قوات النظام.", 0)
+    assert named.get("trigger_then_from=participle") == 1.0

@@ -151,3 +151,10 @@ def test_a_civil_title_before_a_name_in_apposition_makes_the_act_political():
     assert political("أفادت القناة أن العقيد في الفرقة، فلان الفلاني، قد أعلن انشقاقه") == [False]
     # the governor speaks of the act, he is not its subject
     assert political("وقال المحافظ، في بيان اليوم، إن انشقاق عناصر من الفوج وقع ليلاً") == [False]
+
+
+def test_an_act_pointed_out_is_no_purpose():
+    # "أشار/لفت المصدر إلى انشقاق X" reports the act; "دعا إلى الانشقاق" remains a call to it
+    assert reasons("ولفت المصدر إلى انشقاق تسعة جنود من الفوج") == [None]
+    assert reasons("وأشار مراسلنا إلى انشقاق عنصرين من الكتيبة") == [None]
+    assert reasons("حث القائد عناصره إلى الانشقاق عن الفوج") != [None]
