@@ -39,10 +39,10 @@ from transforms.assemble import COARSE, Incident, add_incident, merge, place_nor
 from transforms.incident_date import incident_date
 from transforms.incidents import (
     GroupCandidate,
-    _in_destination,
     document_group_counts,
     group_candidates,
     group_features,
+    in_destination,
     main_trigger,
     relation_of,
     sentence_features,
@@ -150,7 +150,7 @@ def _not_the_destination(sentences: list[Sentence], s: Sentence,
     left; a likely group out of those places is chosen over it."""
     def elsewhere(c: GroupCandidate) -> bool:
         home = sentences[c.origin]
-        return _in_destination(home, c.mention) or any(
+        return in_destination(home, c.mention) or any(
             w in lexicon.words("extraction", "securers") for w in home.words_before(c.mention.start, 3))
     best = max(scored, key=lambda item: item[0])
     if best[1].mention is None or not elsewhere(best[1]):

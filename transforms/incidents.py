@@ -345,7 +345,7 @@ def _ancestor_of_other(mention: GroupMention, others: list[GroupMention]) -> boo
                and mention.actor.id in actor_table.ancestors(o.actor.id) for o in others)
 
 
-def _in_destination(sentence: Sentence, mention: GroupMention) -> bool:
+def in_destination(sentence: Sentence, mention: GroupMention) -> bool:
     """True when the group's name lies inside a destination phrase (إلى X، انضموا إلى X)."""
     return any(d.start <= mention.start < max(d.end, d.start + 3) for d in sentence.destinations)
 
@@ -378,7 +378,7 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
         f["context"] = 1.0
         f["context_title"] = float(home.is_title)
         f[f"context_spec={_specificity(g)}"] = 1.0
-        f["context_own_groups"] = float(any(not _in_destination(s, o) for o in s.groups))
+        f["context_own_groups"] = float(any(not in_destination(s, o) for o in s.groups))
     before = home.words_before(g.start, 2)
     rel1 = relation_of(before[-1]) if before else "start"
     rel2 = relation_of(before[-2]) if len(before) > 1 else "start"
@@ -393,7 +393,7 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
     after = home.words_after(g.end, 1)
     if after:
         f[f"rel_after={relation_of(after[0])}"] = 1.0
-    if _in_destination(home, g):
+    if in_destination(home, g):
         f["in_destination"] = 1.0
     if _ancestor_of_other(g, list(home.groups)):
         f["has_unit_in_sentence"] = 1.0
