@@ -274,21 +274,19 @@ def plain_act(sentences: list[Sentence], pos: int, features: dict | None = None)
     features = features if features is not None else sentence_features(sentences, pos)
     trigger = main_trigger(sentences[pos])
     return (trigger is not None and trigger.live and trigger.kind not in ("participle", "surrender")
-            and (_announced_own_act(trigger, features)
-                 or (features.get("has_count") == 1.0
-                     # a verb with two units named: "انشقت كتيبة X عن Y"
-                     or trigger.kind == "verb" and features.get("n_groups", 0) >= 0.5)
-                 and features.get("group_linked_in_clause") == 1.0)
+            and (features.get("has_count") == 1.0 or _announced_own_act(trigger, features)
+                 # a verb with two units named: "انشقت كتيبة X عن Y"
+                 or trigger.kind == "verb" and features.get("n_groups", 0) >= 0.5)
+            and features.get("group_linked_in_clause") == 1.0
             and not any(k in features for k in ("relative_clause", "after_the_act", "long_ago",
                                                 "question", "no_live", "has_political"))
             and not any(k.startswith("has_cancel=") for k in features))
 
 
 def _announced_own_act(trigger, features: dict) -> bool:
-    """An announcement of one's own act, the act's noun bearing the announcer's pronoun:
-    "أعلنت كتيبة X … انشقاقها عن Y", "أعلن النقيب X انشقاقه". Who they left may be told
-    elsewhere in the report."""
-    return (trigger.kind == "noun"
+    """An announcement of one's own act, the act's noun bearing the announcer's pronoun and
+    the unit left after it: "أعلنت كتيبة X … انشقاقها عن Y", "أعلن العقيد X انشقاقه عن Y"."""
+    return (trigger.kind == "noun" and features.get("trigger_then_from") == 1.0
             and ("announced" in features or "announce_in_sentence" in features)
             and OWN_SUFFIX.search(trigger.text) is not None)
 
