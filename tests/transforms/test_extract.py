@@ -283,10 +283,11 @@ def test_lately_and_a_named_day_can_tell_one_incident():
 
 
 def test_follow_up_points_back_with_a_bare_plural_and_gives_the_count():
-    """"منشقين" without the article points back to the defectors as "المنشقين" does."""
-    [event] = extract_events(doc("انشق عناصر من قوات النظام في ريف درعا الغربي.\n\n"
+    """"منشقين" without the article points back to the defectors as "المنشقين" does (two of
+    them: the twelve stay the count)."""
+    [event] = extract_events(doc("انشق 12 عنصراً من قوات النظام في ريف درعا الغربي.\n\n"
                                  "وقال مصدر إن منشقين اثنين منهم وصلوا إلى بلدة طفس."))
-    assert (event.actor.id, event.count) == ("regime", 2)
+    assert (event.actor.id, event.count) == ("regime", 12)
     assert len(event.evidence) == 2
 
 
@@ -351,7 +352,7 @@ def test_a_front_named_by_its_town_is_the_place_not_the_group():
     event = _one("انشق خمسة عناصر من قسد على جبهة دير حافر شرقي حلب.")
     assert event.actor.id == "sdf"
     assert event.location.name_ar == "جبهة دير حافر"
-    assert _one("انشق عناصر من جبهة النصرة في ريف إدلب.").actor.name_ar == "جبهة النصرة"
+    assert _one("انشق 12 عنصراً من جبهة النصرة في ريف إدلب.").actor.name_ar == "جبهة النصرة"
 
 
 def test_actor_name_is_the_name_without_what_the_text_says_after_it():
@@ -429,7 +430,7 @@ def test_follow_up_gives_the_figure_of_a_vague_count():
 def test_follow_up_names_a_finer_place_inside_the_countryside_told():
     """A later sentence that places the act in a town of the countryside told refines it; a
     town elsewhere does not."""
-    text = ("انشق عناصر من الفرقة الرابعة في ريف درعا الغربي.\n\n"
+    text = ("انشق 12 عنصراً من الفرقة الرابعة في ريف درعا الغربي.\n\n"
             "وأوضح المصدر أن الانشقاق جرى بالتنسيق مع العناصر المنشقين في بلدة {} بريف {}.")
     [inside] = extract_events(doc(text.format("طفس", "درعا الغربي")))
     assert inside.location.name_ar == "طفس"
