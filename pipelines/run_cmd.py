@@ -158,8 +158,10 @@ def run_until_stopped(pipeline, opts) -> int:
     from pipelines.status import StatusReporter
 
     feed_scheduler.STOP.clear()
+    CANCELLING.clear()
     started = time.monotonic()
     stop_at, restore = _install_signal_handlers()
+    previous_hook, threading.excepthook = threading.excepthook, _thread_error
     try:
         result = pipeline.run()  # the DirectRunner in streaming mode returns when done
         reporter = StatusReporter(result, opts.status_interval,
@@ -179,6 +181,8 @@ def run_until_stopped(pipeline, opts) -> int:
         print(reporter.line(), file=sys.stderr, flush=True)
     finally:
         restore()
+        if not CANCELLING.is_set():  # after a cancel, threads may still fail while Python exits
+            threading.excepthook = previous_hook
         feed_scheduler.release_all()
     state = outcome[0] if outcome else "CANCELLED (did not stop in time)"
     print(f"defwatch run: pipeline {state}", file=sys.stderr, flush=True)
@@ -266,8 +270,24 @@ def _wait(result) -> str:
         return f"FAILED ({type(error).__name__})"
 
 
+# Set once the job is being cancelled: the worker threads' gRPC streams close under them.
+CANCELLING = threading.Event()
+
+
+def _thread_error(args) -> None:
+    """A background thread's error: after a cancel, one line (the in-process SDK worker's
+    'read_state' thread raises when its stream closes); before it, the default report."""
+    if CANCELLING.is_set():
+        name = args.thread.name if args.thread is not None else "a worker thread"
+        print(f"defwatch run: {name} stopped with the job ({type(args.exc_value).__name__})",
+              file=sys.stderr, flush=True)
+        return
+    threading.__excepthook__(args)
+
+
 def _cancel(result) -> None:
     """Cancel the job, tolerating runners that already stopped."""
+    CANCELLING.set()
     try:
         result.cancel()
     except Exception as error:  # noqa: BLE001

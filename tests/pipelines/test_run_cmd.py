@@ -166,3 +166,30 @@ def test_the_failed_alert_sweep_runs_on_every_nth_tick_after_the_start():
     # a sweep interval shorter than a tick: every tick after the start
     assert [t for t in range(4) if _sweep_due(start + t, start, 1.0, 0.2)] == [1, 2, 3]
     assert not _sweep_due(start - 5, start, 1.0, 60.0)  # a tick before the start: none
+
+
+def test_a_worker_thread_failing_after_a_cancel_is_one_line_not_a_traceback(capfd):
+    """The in-process SDK worker's 'read_state' thread raises when a cancel closes its stream."""
+    import threading
+
+    def fail():
+        raise ConnectionError("stream closed")
+
+    previous = threading.excepthook
+    threading.excepthook = run_cmd._thread_error
+    try:
+        run_cmd.CANCELLING.set()
+        worker = threading.Thread(target=fail, name="read_state")
+        worker.start()
+        worker.join()
+        err = capfd.readouterr().err
+        assert "read_state stopped with the job (ConnectionError)" in err
+        assert "Traceback" not in err
+        run_cmd.CANCELLING.clear()  # before a cancel, the default report
+        worker = threading.Thread(target=fail, name="other")
+        worker.start()
+        worker.join()
+        assert "Traceback" in capfd.readouterr().err
+    finally:
+        threading.excepthook = previous
+        run_cmd.CANCELLING.clear()
