@@ -174,6 +174,13 @@ def test_lone_soldier_crossing_a_border():
     assert (group.actor.id, group.count, group.destination.id) == ("division_9", 6, "jordan")
 
 
+def _sentence(text: str):
+    """``text`` analysed as one sentence, as the slot choosers see it."""
+    from transforms.analysis import analyse_span
+    from transforms.sentences import Span
+    return analyse_span(Span(0, len(text), text, 0), 0)
+
+
 def _one(text: str):
     [event] = extract_events(doc(text))
     return event
@@ -282,12 +289,12 @@ def test_lately_and_a_named_day_can_tell_one_incident():
     assert (event.actor.id, event.count, event.location.name_ar) == ("division_4", 5, "الضمير")
 
 
-def test_follow_up_points_back_with_a_bare_plural_and_gives_the_count():
-    """"منشقين" without the article points back to the defectors as "المنشقين" does (two of
-    them: the twelve stay the count)."""
-    [event] = extract_events(doc("انشق 12 عنصراً من قوات النظام في ريف درعا الغربي.\n\n"
-                                 "وقال مصدر إن منشقين اثنين منهم وصلوا إلى بلدة طفس."))
-    assert (event.actor.id, event.count) == ("regime", 12)
+def test_follow_up_points_back_with_a_bare_plural_and_gives_the_place():
+    """"منشقين" without the article points back to the defectors as "المنشقين" does: the
+    follow-up gives the place the first sentence did not."""
+    [event] = extract_events(doc("انشق 12 عنصراً من قوات النظام مساء أمس.\n\n"
+                                 "وأوضح المصدر أن منشقين تركوا مواقعهم في بلدة طفس بريف درعا."))
+    assert (event.actor.id, event.count, event.location.name_ar) == ("regime", 12, "طفس")
     assert len(event.evidence) == 2
 
 
@@ -482,11 +489,9 @@ def test_the_figure_called_defectors_is_the_count_not_the_crowd_around_it():
     """"عبر 40 شخصاً بينهم 12 جندياً منشقاً": the defectors are the 12 (the count's choice;
     whether the sentence tells an act is the sentence scorer's)."""
     from transforms import slots
-    from transforms.analysis import analyse_span
     from transforms.extract import main_trigger
-    from transforms.sentences import Span
     text = "عبر 40 شخصاً بينهم 12 جندياً منشقاً عن قوات النظام الحدود إلى الأردن."
-    s = analyse_span(Span(0, len(text), text, 0), 0)
+    s = _sentence(text)
     trigger = main_trigger(s)
     assert slots.choose_count(s, trigger, participle=trigger.kind == "participle").value == 12
 
@@ -494,25 +499,21 @@ def test_the_figure_called_defectors_is_the_count_not_the_crowd_around_it():
 def test_the_act_of_a_man_named_by_his_kunya_counts_one():
     """"انشقاق أبو X" names one man: his act counts 1."""
     from transforms import slots
-    from transforms.analysis import analyse_span
     from transforms.extract import main_trigger
-    from transforms.sentences import Span
     text = "ويعد انشقاق أبو خالد الحمصي الأول من نوعه في صفوف الفرقة الرابعة."
-    s = analyse_span(Span(0, len(text), text, 0), 0)
+    s = _sentence(text)
     assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) == 1
 
 
 def test_one_man_among_those_who_defected_counts_one():
     """"كان النقيب X من أوائل الذين انشقوا": the plural act is told of one man."""
     from transforms import slots
-    from transforms.analysis import analyse_span
     from transforms.extract import main_trigger
-    from transforms.sentences import Span
     text = "وكان النقيب سامر العلي من أوائل الذين انشقوا عن الفرقة الرابعة في درعا."
-    s = analyse_span(Span(0, len(text), text, 0), 0)
+    s = _sentence(text)
     assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) == 1
     text = "وكان العناصر من أوائل الذين انشقوا عن الفرقة الرابعة في درعا."
-    s = analyse_span(Span(0, len(text), text, 0), 0)
+    s = _sentence(text)
     assert slots.single_defector(s, slots.names_a_body(s), main_trigger(s)) is None
 
 

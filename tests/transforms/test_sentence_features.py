@@ -9,6 +9,12 @@ def _features(text: str, pos: int) -> dict:
     return sentence_features(sentences, pos)
 
 
+def _plain(text: str) -> bool:
+    """Whether the one sentence of ``text`` meets the plain-act floor (kept whatever its score)."""
+    from transforms.extract import plain_act
+    return plain_act(analyse_document(Document(doc_id="x", text=text)), 0)
+
+
 def test_the_other_sentences_of_a_denial_report_are_cancelled():
     text = ("نفى المتحدث باسم الفصيل انشقاق أي من مقاتليه. "
             "وقال إن عشرة عناصر انشقوا عن الكتيبة في القرية بحسب صفحات موالية.")
@@ -56,22 +62,14 @@ def test_a_candidate_knows_its_rival_is_the_one_joined():
 def test_a_count_described_as_defectors_is_no_plain_act():
     # "منشقون عن X" says who the people are, it tells no act: the scorer decides, not the
     # plain-act floor; a counted act with its unit still is one
-    from transforms.extract import plain_act
-    described = "يعمل في المراكز 900 عنصر أغلبهم منشقون عن قوات النظام."
-    sentences = analyse_document(Document(doc_id="x", text=described))
-    assert not plain_act(sentences, 0)
-    act = "انشق 12 عنصراً من قوات النظام في البلدة."
-    sentences = analyse_document(Document(doc_id="x", text=act))
-    assert plain_act(sentences, 0)
+    assert not _plain("يعمل في المراكز 900 عنصر أغلبهم منشقون عن قوات النظام.")
+    assert _plain("انشق 12 عنصراً من قوات النظام في البلدة.")
 
 
 def test_a_counted_surrender_is_no_plain_act():
     # fighters giving themselves up after a siege may be a defeat as well as a switch of sides:
     # the sentence scorer weighs it, the plain-act floor does not lift it
-    from transforms.extract import plain_act
-    text = "استسلم 40 مسلحاً من قوات النظام في البلدة بعد حصار دام أسبوعين."
-    sentences = analyse_document(Document(doc_id="x", text=text))
-    assert not plain_act(sentences, 0)
+    assert not _plain("استسلم 40 مسلحاً من قوات النظام في البلدة بعد حصار دام أسبوعين.")
 
 
 def test_capture_after_the_act_is_seen_in_its_sentence_and_the_next():
@@ -105,25 +103,15 @@ def test_a_settlement_in_the_sentence_is_seen():
 def test_an_announced_own_act_is_a_plain_act():
     # "أعلنت كتيبة X … انشقاقها عن Y": the act's noun bears the announcer's pronoun and the unit
     # left follows it, a plain report even without a count; a bare noun reported by others is not
-    from transforms.extract import plain_act
-    own = "أعلنت كتيبة \"الفجر\" العاملة في ريف حماة، انشقاقها عن فرقة السلطان مراد."
-    sentences = analyse_document(Document(doc_id="x", text=own))
-    assert plain_act(sentences, 0)
-    told = "تحدثت صفحات محلية عن انشقاق في فرقة السلطان مراد."
-    sentences = analyse_document(Document(doc_id="x", text=told))
-    assert not plain_act(sentences, 0)
+    assert _plain("أعلنت كتيبة \"الفجر\" العاملة في ريف حماة، انشقاقها عن فرقة السلطان مراد.")
+    assert not _plain("تحدثت صفحات محلية عن انشقاق في فرقة السلطان مراد.")
 
 
 def test_a_unit_leaving_another_by_verb_is_a_plain_act():
     # "انشقت كتيبة X عن Y": the verb with the unit that acted and the one it left is a plain
     # report without a count; the verb with only the unit left is for the scorer to weigh
-    from transforms.extract import plain_act
-    two = "انشقت كتيبة \"الفجر\" عن فرقة السلطان مراد في ريف حلب."
-    sentences = analyse_document(Document(doc_id="x", text=two))
-    assert plain_act(sentences, 0)
-    one = "قالوا إنه انشق عن فرقة السلطان مراد."
-    sentences = analyse_document(Document(doc_id="x", text=one))
-    assert not plain_act(sentences, 0)
+    assert _plain("انشقت كتيبة \"الفجر\" عن فرقة السلطان مراد في ريف حلب.")
+    assert not _plain("قالوا إنه انشق عن فرقة السلطان مراد.")
 
 
 def test_the_word_after_the_trigger_is_told_apart_by_the_triggers_kind():
