@@ -214,6 +214,10 @@ def main(argv=None) -> int:
         per_fold = per_fold or fold_models(train_rows, folds, scorer)
         events = cross_fitted(train_rows, folds, scorer, per_fold, threshold)
         print(f"cross-fitted development folds: {summary(scorer, train_rows, events)}")
+        for name, half in (("explored", fold_split.EXPLORE), ("confirming", fold_split.CONFIRM)):
+            part = [r for r in train_rows if folds[str(r["doc_id"])] in half]
+            print(f"  {name} folds {', '.join(map(str, half))} ({len(part)} reports): "
+                  f"{summary(scorer, part, events)}")
     if args.holdout:
         held = [r for r in rows if folds[str(r["doc_id"])] == fold_split.HOLDOUT]
         print(f"untouched fold ({len(held)} reports): "

@@ -5,7 +5,7 @@ import re
 from schemas.records import Document
 from transforms import lexicon
 from transforms.analysis import analyse_document
-from transforms.learning.folds import HOLDOUT, N_FOLDS, assign_folds, split
+from transforms.learning.folds import CONFIRM, EXPLORE, HOLDOUT, N_FOLDS, assign_folds, split
 from transforms.learning.gold import examples, link_events
 from transforms.learning.linear import LinearModel, load
 
@@ -30,6 +30,12 @@ def test_folds_are_stable_when_reports_are_added():
     dev, held = split(rows)
     assert held and dev and len(dev) + len(held) == len(rows)
     assert all(before[str(r["doc_id"])] == HOLDOUT for r in held)
+
+
+def test_the_explored_and_confirming_halves_part_the_development_folds():
+    development = set(range(N_FOLDS)) - {HOLDOUT}
+    assert set(EXPLORE) | set(CONFIRM) == development
+    assert not set(EXPLORE) & set(CONFIRM)
 
 
 def test_linear_model_scores_and_round_trips(tmp_path):
