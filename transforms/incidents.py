@@ -31,6 +31,7 @@ RELATIONS = ("from", "member", "to", "parent", "reporter", "control", "other")
 MAIN_KINDS = ("verb", "leave", "surrender", "join", "exit", "flee")
 YEAR = re.compile(r"(?<![\w\d])(?:19|20)\d\d(?![\d])")
 QUESTION = re.compile(r"[؟?]")
+DEFINITE = re.compile(r"^(?:[وف])?(?:[بك])?(?:ال|لل)")  # the article on a noun, after و/ف and ب/ك/ل
 FILE = "incidents"  # data/incidents.yaml: the word lists of the features below
 
 
@@ -153,6 +154,9 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
             f["has_political"] = 1.0
     if not s.live_triggers:
         f["no_live"] = 1.0
+    elif all(t.kind == "join" for t in s.live_triggers) and not any(
+            relation_of((s.words_before(g.start, 1) or [""])[0]) == "from" for g in s.groups):
+        f["join_only"] = 1.0  # "انضم 300 شاب إلى X": recruits, unless they came from a unit
     after = s.words_after(trigger.end, 2)
     if after and relation_of(after[0]) == "from" or after[:1] in (["عن"], ["من"]):
         f["trigger_then_from"] = 1.0
@@ -169,6 +173,8 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if any(w in _words("future") for w in before):
         f["future_or_modal"] = 1.0
     f[f"number={trigger_number(trigger) or 'unknown'}"] = 1.0
+    if trigger.kind in ("noun", "plural") and DEFINITE.match(trigger.text):
+        f["main_definite"] = 1.0  # "سبب الهروب", "عملية الانشقاق": the act told already, by name
     f.update(_act_templates(s, trigger))
     counts = _person_counts(s, trigger.start)
     if counts:

@@ -121,3 +121,24 @@ def test_the_word_after_the_trigger_is_told_apart_by_the_triggers_kind():
     assert "trigger_then_from=participle" not in act
     named = _features("استقبلت البلدة العشرات من المنشقين عن قوات النظام.", 0)
     assert named.get("trigger_then_from=participle") == 1.0
+
+
+def test_the_act_named_with_the_article_is_seen():
+    # "سبب الفرار", "عملية الانشقاق": the act told already, by its name; "انشقاق 20 عنصراً"
+    # and "انشقاقهم" tell it now
+    f = _features("وقال المصدر إن سبب الفرار هو تأخر الرواتب في الكتيبة.", 0)
+    assert f.get("main_definite") == 1.0
+    f = _features("وجاءت عملية الانشقاق بعد خلافات داخل الفوج.", 0)
+    assert f.get("main_definite") == 1.0
+    assert "main_definite" not in _features("أفادت مصادر بانشقاق 20 عنصراً عن الفوج في البلدة.", 0)
+    assert "main_definite" not in _features("أعلن الملازم سامر انشقاقه عن قوات النظام.", 0)
+
+
+def test_joining_alone_is_told_apart_from_joining_after_leaving_a_unit():
+    # "انضم 300 شاب إلى X": recruits; "انضم 20 عنصراً من Y إلى X" or "انشقوا وانضموا" is a switch
+    f = _features("انضم 300 شاب من أبناء البلدة إلى قوات الدفاع الذاتي بعد دورة تدريبية.", 0)
+    assert f.get("join_only") == 1.0
+    f = _features("انضم 20 عنصراً من الفرقة الرابعة إلى فصائل المعارضة.", 0)
+    assert "join_only" not in f
+    f = _features("انشق 20 عنصراً وانضموا إلى فصائل المعارضة في الريف.", 0)
+    assert "join_only" not in f
