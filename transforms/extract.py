@@ -54,6 +54,10 @@ from transforms.normalize import fold_word
 
 GROUP_MIN = 0.65  # a second group of one sentence must score at least this
 SUBJECT_MIN = 0.3  # a unit in the subject's place must score at least this to override
+# A post (a channel's or a network's short item: at most this many sentences and words besides
+# a headline) is all the report there is; the gold articles the scorer learnt from are longer.
+POST_SENTENCES = 2
+POST_WORDS = 45
 GROUP_EVIDENCE = 0.2  # how much the best group's score moves the sentence's
 UNIT_MIN = 0.2  # a listed unit of the chosen force, named with it, replaces it from this score
 DEST_ALT = 0.2  # a group out of the destination replaces a chosen one inside it from this score
@@ -276,11 +280,27 @@ def plain_act(sentences: list[Sentence], pos: int, features: dict | None = None)
     return (trigger is not None and trigger.live and trigger.kind not in ("participle", "surrender")
             and (features.get("has_count") == 1.0 or _announced_own_act(trigger, features)
                  # a verb with two units named: "انشقت كتيبة X عن Y"
-                 or trigger.kind == "verb" and features.get("n_groups", 0) >= 0.5)
+                 or trigger.kind == "verb" and features.get("n_groups", 0) >= 0.5
+                 # a post that tells a unit's act at a place: concrete by the conventions
+                 # ("a group together with a count or a place"), and nothing else tells it
+                 or _post_act_at_place(sentences, features))
             and features.get("group_linked_in_clause") == 1.0
             and not any(k in features for k in ("relative_clause", "after_the_act", "long_ago",
                                                 "question", "no_live", "has_political"))
             and not any(k.startswith("has_cancel=") for k in features))
+
+
+def is_post(sentences: list[Sentence]) -> bool:
+    """A short item — at most ``POST_SENTENCES`` sentences and ``POST_WORDS`` words besides its
+    headline — as channels and local networks post them."""
+    body = [s for s in sentences if not s.is_title and s.number >= 0]
+    return 0 < len(body) <= POST_SENTENCES and sum(len(s.tokens) for s in body) <= POST_WORDS
+
+
+def _post_act_at_place(sentences: list[Sentence], features: dict) -> bool:
+    """The only act of a post, with its place ("انشق عدد من عناصر X في ريف Y")."""
+    return (("has_local_place" in features or "has_wide_place" in features)
+            and "doc_live_sentences<=1" in features and is_post(sentences))
 
 
 def _announced_own_act(trigger, features: dict) -> bool:

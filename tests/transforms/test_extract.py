@@ -589,3 +589,28 @@ def test_the_unit_the_defectors_served_in_is_their_group_not_the_force_they_left
     scored = [(0.7, force), (0.5, unit), (0.05, GroupCandidate(0, None, 0))]
     chosen = _choose_groups(_unit_that_left_first(s, scored))
     assert [c.mention.surface for _, c in chosen] == [unit.mention.surface]
+
+
+def test_a_post_telling_a_units_act_at_a_place_is_an_incident():
+    """A channel's short item is the whole report: a group and a place make it concrete, as
+    the conventions say, even uncounted — the scorer learnt from longer articles."""
+    post = "عاجل | انشق عدد من عناصر الدفاع الوطني في ريف حمص الشرقي."
+    [event] = extract_events(doc(post))
+    assert (event.actor.id, event.count) == ("ndf", None)
+    assert "ريف حمص" in event.location.name_ar
+    # the calls, denials and tallies of a post stay out
+    for text in ("دعت فصائل المعارضة عناصر الدفاع الوطني في ريف حمص الشرقي إلى الانشقاق.",
+                 "نفى الدفاع الوطني انشقاق أي من عناصره في ريف حمص الشرقي."):
+        assert extract_events(doc(text)) == [], text
+
+
+def test_a_post_is_short_and_an_article_is_left_to_the_scorer():
+    from transforms.analysis import analyse_document
+    from transforms.extract import is_post
+    post = analyse_document(doc("انشق عدد من عناصر الدفاع الوطني في ريف حمص الشرقي.",
+                                title="انشقاقات في ريف حمص"))
+    assert is_post(post)
+    long_item = " ".join(["وقالت المصادر إن الاشتباكات استمرت في المنطقة طوال الليل."] * 3)
+    article = analyse_document(doc("انشق عدد من عناصر الدفاع الوطني في ريف حمص الشرقي. "
+                                   + long_item))
+    assert not is_post(article)
