@@ -283,7 +283,7 @@ def plain_act(sentences: list[Sentence], pos: int, features: dict | None = None)
                  or trigger.kind == "verb" and features.get("n_groups", 0) >= 0.5
                  # a post that tells a unit's act at a place: concrete by the conventions
                  # ("a group together with a count or a place"), and nothing else tells it
-                 or _post_act_at_place(sentences, features))
+                 or trigger.kind in ("verb", "noun") and _post_act_at_place(sentences, features))
             and features.get("group_linked_in_clause") == 1.0
             and not any(k in features for k in ("relative_clause", "after_the_act", "long_ago",
                                                 "question", "no_live", "has_political"))
@@ -298,7 +298,8 @@ def is_post(sentences: list[Sentence]) -> bool:
 
 
 def _post_act_at_place(sentences: list[Sentence], features: dict) -> bool:
-    """The only act of a post, with its place ("انشق عدد من عناصر X في ريف Y")."""
+    """The only act of a post, with its place ("انشق عدد من عناصر X في ريف Y"); the caller
+    takes a single act (a verb or its noun), not "انشقاقات" in a group's ranks."""
     return (("has_local_place" in features or "has_wide_place" in features)
             and "doc_live_sentences<=1" in features and is_post(sentences))
 
