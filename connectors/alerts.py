@@ -2,7 +2,9 @@
 
 Input: ``EventChange`` records (``DeduplicateEvents`` / ``WriteEvents``). ``new`` raises an
 alert; ``update`` raises one only with ``AlertSettings.update_alerts`` and a material change
-(count or corroboration, see ``alert_kind``); ``unchanged`` never does. Steps::
+(count or corroboration, see ``alert_kind``); ``unchanged`` never does. A change that raises
+none claims the event's first alert again (``owed_first_alert``): a conflict, unless the run
+that wrote the event was killed before it claimed the alert. Steps::
 
     ClaimAlerts   create <prefix>-alerts/<alert_id> (op_type=create): a conflict means an
                   earlier run or another worker owns it → skip. Apply the channel filters
@@ -134,6 +136,14 @@ def alert_kind(change: EventChange, settings: AlertSettings) -> str | None:
     if step > 0 and new.corroboration - old.corroboration >= step:
         return "update"
     return None
+
+
+def owed_first_alert(change: EventChange) -> str | None:
+    """``new`` for a change to a stored event that raises no alert of its own: its first alert
+    is claimed again, a no-op (the claim exists) unless the run that wrote the event died
+    before claiming it — SIGKILLed between ``WriteEvents`` and ``ClaimAlerts``, when the next
+    run sees the event as stored and would never alert it."""
+    return "new" if change.kind in ("unchanged", "update") else None
 
 
 def alert_id_for(event: DefectionEvent, kind: str) -> str:
@@ -289,7 +299,7 @@ class _ClaimAlerts(_StoreDoFn):
         self._errors = beam.metrics.Metrics.counter(NAMESPACE, "claim/store_error")
 
     def process(self, change: EventChange):
-        kind = alert_kind(change, self._settings)
+        kind = alert_kind(change, self._settings) or owed_first_alert(change)
         if kind is None:
             self._skipped.inc()
             return

@@ -191,6 +191,34 @@ def test_restart_sends_what_a_crashed_worker_had_claimed(es_url, es_client, es_p
 
 
 @pytest.mark.es
+@pytest.mark.reliability(
+    "A run killed after writing an event and before claiming its alert (the window the "
+    "mid-run SIGKILL test hit once under load); the next runs see the event as stored "
+    "(unchanged, then updated by a second report)",
+    checked="the stored event's first alert is claimed and sent by the next run, once; events "
+            "already alerted are not alerted again")
+def test_a_stored_event_never_claimed_is_alerted_once_by_the_next_run(es_url, es_client,
+                                                                      es_prefix, fault_report):
+    """A run killed between writing an event and claiming its alert: the next run sees the
+    event as stored (unchanged, or updated by another report) and still owes its first alert."""
+    event, other = make_event("evt-orphan", count=9), make_event("evt-claimed", count=4)
+    with WebhookReceiver() as hook:
+        channel = parse_channel(hook.json_url("/r"))
+        _run([EventChange("new", other)], [channel], es_url, es_prefix)
+        replay = [EventChange("unchanged", event), EventChange("unchanged", other),
+                  EventChange("update", make_event("evt-orphan", count=9, corroboration=2),
+                              previous=event)]
+        _run(replay, [channel], es_url, es_prefix)
+        _run(replay, [channel], es_url, es_prefix)
+        sent = sorted(r.json["event_id"] for r in hook.requests)
+        assert sent == ["evt-claimed", "evt-orphan"]
+        docs = _docs(es_client, es_prefix)
+        assert docs["evt-orphan"]["kind"] == "new" and docs["evt-orphan"]["status"] == "delivered"
+    fault_report.observed = (f"{len(hook.requests)} alert requests for 2 events over 3 runs "
+                             f"(the second and third replaying both)")
+
+
+@pytest.mark.es
 def test_claim_is_exclusive_and_records_merge(es_client, es_prefix):
     store = AlertStore(es_client, es_prefix)
     doc = claim_document(Alert(event_id="evt-c"), make_event("evt-c").to_dict(), ["k1", "k2"])
