@@ -176,7 +176,9 @@ def run_until_stopped(pipeline, opts) -> int:
                   flush=True)
             _cancel(result)
             waiter.join(CANCEL_GRACE)
-            outcome.append("CANCELLED (second signal: in-flight work not drained)")
+            # first, whatever the waiter reported meanwhile: the job ends CANCELLED either way,
+            # and the exit code must say it was cut short (it said 0 when the waiter was quick)
+            outcome.insert(0, "CANCELLED (second signal: in-flight work not drained)")
         reporter.stop()
         print(reporter.line(), file=sys.stderr, flush=True)
     finally:

@@ -193,3 +193,27 @@ def test_a_worker_thread_failing_after_a_cancel_is_one_line_not_a_traceback(capf
     finally:
         threading.excepthook = previous
         run_cmd.CANCELLING.clear()
+
+
+def test_a_second_signal_exits_130_even_when_the_job_reported_its_end_first(monkeypatch):
+    """The waiter may record the job's end before the second signal's handler does: the exit
+    code still says the run was cut short (it said 0 once under load)."""
+    import threading
+    import types
+
+    import apache_beam as beam
+
+    def second_signal_after_the_end(result, waiter, *_):
+        waiter.join(30)  # the job has ended and the waiter has said so
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_cmd, "_watch", second_signal_after_the_end)
+    pipeline = beam.Pipeline(runner="DirectRunner")
+    _ = pipeline | beam.Create([1, 2, 3]) | beam.Map(lambda x: x)
+    hook = threading.excepthook  # kept by the run after a cancel (threads fail as it exits)
+    try:
+        code = run_cmd.run_until_stopped(pipeline, types.SimpleNamespace(status_interval=0))
+    finally:
+        run_cmd.CANCELLING.clear()
+        threading.excepthook = hook
+    assert code == 130
