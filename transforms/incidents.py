@@ -24,14 +24,13 @@ from functools import cache, lru_cache
 
 from transforms import actors as actor_table
 from transforms import attributes, lexicon, slots
-from transforms.analysis import GroupMention, Sentence
+from transforms.analysis import PROCLITIC_ARTICLE, GroupMention, Sentence
 from transforms.triggers import Trigger, trigger_number
 
 RELATIONS = ("from", "member", "to", "parent", "reporter", "control", "other")
 MAIN_KINDS = ("verb", "leave", "surrender", "join", "exit", "flee")
 YEAR = re.compile(r"(?<![\w\d])(?:19|20)\d\d(?![\d])")
 QUESTION = re.compile(r"[؟?]")
-DEFINITE = re.compile(r"^(?:[وف])?(?:[بك])?(?:ال|لل)")  # the article on a noun, after و/ف and ب/ك/ل
 FILE = "incidents"  # data/incidents.yaml: the word lists of the features below
 
 
@@ -173,7 +172,7 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if any(w in _words("future") for w in before):
         f["future_or_modal"] = 1.0
     f[f"number={trigger_number(trigger) or 'unknown'}"] = 1.0
-    if trigger.kind in ("noun", "plural") and DEFINITE.match(trigger.text):
+    if trigger.kind in ("noun", "plural") and PROCLITIC_ARTICLE.match(trigger.text):
         f["main_definite"] = 1.0  # "سبب الهروب", "عملية الانشقاق": the act told already, by name
     f.update(_act_templates(s, trigger))
     counts = _person_counts(s, trigger.start)
