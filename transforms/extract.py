@@ -43,6 +43,7 @@ from transforms.incidents import (
     group_candidates,
     group_features,
     in_destination,
+    live_sentences,
     main_trigger,
     relation_of,
     sentence_features,
@@ -301,7 +302,7 @@ def _post_act_at_place(sentences: list[Sentence], features: dict) -> bool:
     """The only act of a post, with its place ("انشق عدد من عناصر X في ريف Y"); the caller
     takes a single act (a verb or its noun), not "انشقاقات" in a group's ranks."""
     return (("has_local_place" in features or "has_wide_place" in features)
-            and "doc_live_sentences<=1" in features and is_post(sentences))
+            and len(live_sentences(sentences)) <= 1 and is_post(sentences))
 
 
 def _announced_own_act(trigger, features: dict) -> bool:

@@ -288,6 +288,11 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
     return f
 
 
+def live_sentences(sentences: list[Sentence]) -> list[int]:
+    """Positions of the sentences besides the headline that tell an act nothing cancels."""
+    return [j for j, s in enumerate(sentences) if s.live_triggers and not s.is_title]
+
+
 def _document_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     """What the whole report says: a headline about a defection, how many sentences tell one."""
     f: dict[str, float] = {}
@@ -295,7 +300,7 @@ def _document_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if title is not None and i != 0:
         f["doc_title_live"] = float(bool(title.live_triggers))
         f["doc_title_cancelled"] = float(bool(title.triggers) and not title.live_triggers)
-    live = [j for j, s in enumerate(sentences) if s.live_triggers and not s.is_title]
+    live = live_sentences(sentences)
     f[f"doc_live_sentences{_bucket(len(live), (1, 2, 4))}"] = 1.0
     if live and live[0] == i:
         f["doc_first_live"] = 1.0
