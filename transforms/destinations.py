@@ -46,11 +46,12 @@ UNDER_CONTROL = re.compile(r"(?:الواقعه|الخاضعه|الواقع|ال�
 DEST_STOP = re.compile(rf"(?<![\w])(?:{lexicon.pattern('destinations', 'stops')})(?![\w])|[،,.:؛()\n]")
 PRONOUN = re.compile(r"^(?:ل|الي|علي)?(?:ه|ها|هم|هما|هن|يه|يها|يهم)(?:\s|$)")
 # "إلى مناطقه"، "مناطق سيطرتها": the areas of the group the sentence is about (its subject).
-OWN_AREAS = re.compile(r"^(?:ال)?(?:(?:مناطق|منطقه)\s+)?(?:مناطق|منطقت|مواقع|مقرات|صفوف|سيطرت)"
+OWN_AREAS = re.compile(r"^ل?(?:ال)?(?:(?:مناطق|منطقه)\s+)?(?:مناطق|منطقت|مواقع|مقرات|صفوف|سيطرت)"
                        r"(?:ه|ها|هم|هما)(?:\s|$)")
 MEMBER_OF = re.compile(r"(?:^|\s)(?:من|عن|صفوف|عناصر|منشقين|منشقون|المنشقين)\s*$")
 NUMBERISH = re.compile(r"^(?:\d|(?:ال)?(?:واحد|اثن|ثلاث|اربع|خمس|ست|سبع|ثمان|تسع|عشر|مئ|ماي|الف|"
                        r"مئات|عشرات|الاف)\S*(?:\s|$))")
+CLITIC_AS_WRITTEN = re.compile(r"^[لبو]ـ+")
 UNKNOWN_DEST = re.compile(r"^(?:ال)?(?:جه|جهات|جهه)\s+(?:ال)?مجهول")
 
 
@@ -106,7 +107,9 @@ def _as_written(dest: Destination | None, folded: str, begin: int, original: str
     if first < 0:
         return Destination(name_ar=None, name_en=None, id=None)
     last = first + len(dest.name_ar)
-    return Destination(name_ar=original[index[first]:index[last]].strip(" \"'“”«»"),
+    name = original[index[first]:index[last]].strip(" \"'“”«»")
+    name = CLITIC_AS_WRITTEN.sub("", name).strip(" \"'“”«»")  # 'لـ"X"' → X
+    return Destination(name_ar=name,
                        name_en=dest.name_en, id=dest.id)
 
 

@@ -109,3 +109,20 @@ def test_free_text_is_a_whole_name_as_written_or_no_name():
     assert (dest.id, dest.name_ar) == (None, "فصائل عسكرية")  # the text's spelling, to the comma
     [dest] = dests("وانشق العنصر بعد ذلك إلى السبب الذي دفعه للانشقاق")
     assert (dest.id, dest.name_ar) == (None, None)
+
+
+def test_a_post_of_a_group_gives_the_group_with_or_without_its_article_and_adjective():
+    [dest] = dests("لجأ قائد مع خمسة عناصر إلى نقطة عسكرية تابعة لقوات النظام قرب البلدة")
+    assert dest.id == "regime"
+    [dest] = dests("وهربوا إلى إحدى النقاط التابعة لقوات النظام بالقرب من المعبر")
+    assert dest.id == "regime"
+
+
+def test_joining_its_ranks_points_to_the_group_that_speaks():
+    [dest] = dests("أعلنت قسد انشقاق عنصرين من الجيش الوطني وانضمامهما لصفوفها")
+    assert dest.id == "sdf"
+
+
+def test_a_free_text_name_as_written_keeps_no_clitic_of_the_preposition():
+    [dest] = dests('انشقت مجموعة عن الفصيل وانضمت لـ"تجمع أحرار الوادي" يوم أمس')
+    assert (dest.id, dest.name_ar) == (None, "تجمع أحرار الوادي")
