@@ -93,9 +93,15 @@ def _strip_clitic(word: str) -> str:
     return word
 
 
-def _has(words: list[str], single: frozenset, phrases) -> bool:
-    """True when one of the words (or a phrase of consecutive words) is in the table."""
+def _has(words: list[str], single: frozenset, phrases, reach: int | None = None) -> bool:
+    """True when one of the words (or a phrase of consecutive words, matched without their
+    clitics and article) is in the table; with ``reach``, only words and phrases that start
+    among the first ``reach`` words count, a phrase read whole past them ("نائب في مجلس |
+    الشعب")."""
     stripped = [_strip_clitic(w) for w in words]
+    if reach is not None:
+        return _has(words[:reach], single, phrases) or any(
+            _has(words[i:i + len(p)], frozenset(), (p,)) for p in phrases for i in range(reach))
     if any(w in single or s in single for w, s in zip(words, stripped, strict=True)):
         return True
     joined = " ".join(stripped)
@@ -209,8 +215,10 @@ def _political(text: str, start: int, end: int) -> bool:
     after = WORD.findall(text[end:end + 160])
     # his title, not his kin's; a clause that says what he does ("الذي يشغل …") tells it all
     described = next((i for i, w in enumerate(after[:window]) if w in _describers()), None)
-    after = after[:window + described + 1] if described is not None else after[:max(2, window // 2)]
-    return _has(before + after, t.political, t.political_phrases)
+    reach = window + described + 1 if described is not None else max(2, window // 2)
+    longest = max((len(p) for p in t.political_phrases), default=1)
+    return _has(before, t.political, t.political_phrases) or _has(
+        after[:reach + longest - 1], t.political, t.political_phrases, reach)
 
 
 @lru_cache(maxsize=4096)

@@ -77,6 +77,13 @@ def test_diplomats_and_ministers_are_political():
     assert found and all(t.political and not t.live for t in found)
 
 
+def test_a_title_phrase_that_starts_inside_the_window_after_the_act_is_read_whole():
+    found = find_triggers(fold("انشق نائب في مجلس الشعب عن حزب السلطة")[0])
+    assert found and all(t.political for t in found)
+    found = find_triggers(fold("انشق نائب قائد الفوج مع عشرة من عناصره")[0])
+    assert found and not any(t.political for t in found)  # a deputy commander is a soldier
+
+
 def test_offsets_point_into_folded_text():
     folded = fold("وقد انشقَّ ستَّةَ عشرَ عنصراً")[0]
     trigger = find_triggers(folded)[0]
