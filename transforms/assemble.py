@@ -220,9 +220,28 @@ def merge(into: Incident, other: Incident, fill_only: bool = False) -> None:
     into.score = max(into.score, other.score)
 
 
+def _told_again(a: Incident, b: Incident) -> bool:
+    """True when ``b`` plainly retells ``a``: it names ``a``'s group (or no group) and gives
+    ``a``'s count or place again, or names only that group (a recap: "الانشقاقات في صفوف X")."""
+    if a.group is not None and b.group is not None and a.group.key != b.group.key:
+        return False
+    if a.count_value is not None and a.count_value == b.count_value:
+        return True
+    if b.group is not None and b.count_value is None and b.place_key is None:
+        return True
+    return a.place_key is not None and b.place_key is not None and (
+        a.place_key in b.place_key or b.place_key in a.place_key)
+
+
 def add_incident(incidents: list[Incident], new: Incident) -> None:
-    """Merge ``new`` into an incident it repeats, else append it."""
-    target = next((i for i in reversed(incidents) if same_incident(i, new)), None)
+    """Merge ``new`` into an incident it repeats, else append it.
+
+    The incident told last takes what agrees with it (``same_incident``). Past another
+    incident, only a plain retelling goes back to an earlier one (``_told_again``): "30 وصلوا
+    إلى A" … "انشقاق 60 من الفرقة X" … "وصول 30 من الفرقة X" leaves the first 30 with their own
+    group, and an act told "في وقت سابق" at another place stays an incident of its own."""
+    target = next((i for n, i in enumerate(reversed(incidents))
+                   if same_incident(i, new) and (n == 0 or _told_again(i, new))), None)
     if target is not None:
         merge(target, new)
     else:
