@@ -315,7 +315,19 @@ def _excluded(s: Sentence, p: Place, groups: list[GroupMention]) -> bool:
         return True
     if any(g.start <= p.start < g.end for g in s.groups if g not in groups):
         return True
+    if any(g.start <= p.start < g.end and not _names_a_place_in(s, p, g) for g in groups):
+        return True
     return _in_reporter_phrase(s, p.start)
+
+
+def _names_a_place_in(s: Sentence, p: Place, g: GroupMention) -> bool:
+    """True for a town a unit is named after ("مجلس هجين العسكري"): the gazetteer knows the
+    name and it is not the group's own head word. Other words of a group's name ("مجلس
+    الشعب"، "جبهة النصرة") name the group, not a place."""
+    first = WORD.search(s.folded, g.start)
+    if first is not None and first.start() <= p.start < first.end():
+        return False
+    return (p.ref.place or lookup(p.ref.name_ar)) is not None
 
 
 def _in_reporter_phrase(s: Sentence, start: int) -> bool:

@@ -616,3 +616,11 @@ def test_a_post_is_short_and_an_article_is_left_to_the_scorer():
     article = analyse_document(doc("انشق عدد من عناصر الدفاع الوطني في ريف حمص الشرقي. "
                                    + long_item))
     assert not is_post(article)
+
+
+def test_a_word_inside_a_groups_name_is_no_place():
+    # "الشعب" in "مجلس الشعب" names the body, not a place; a town a unit is named after is one
+    events = extract_events(doc("انشق نائب في مجلس الشعب عن النظام وغادر البلاد."))
+    assert events and all(e.location is None or e.location.name_ar != "الشعب" for e in events)
+    events = extract_events(doc("انشق عناصر من مجلس هجين العسكري."))
+    assert events and events[0].location is not None and events[0].location.name_ar == "هجين"
