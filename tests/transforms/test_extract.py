@@ -475,9 +475,11 @@ def test_a_dual_place_noun_introduces_the_town_after_it():
 
 
 def test_the_place_in_a_reporters_description_is_not_the_incidents():
-    """"مراسل شبكة X في مدينة Y" places the reporter; after "إن" the place is the act's again."""
-    event = _one("انشق خمسة عناصر من قسد أمس، بحسب ما أفاد مراسل شبكة الخابور في مدينة الحسكة.")
-    assert event.location is None or event.location.name_ar != "الحسكة"
+    """"مراسل شبكة X في مدينة Y" places the reporter: it never outranks the act's own place
+    (with no other place it is a last resort); after "إن" the place is the act's again."""
+    event = _one("انشق خمسة عناصر من قسد في قرية الصفيح أمس، بحسب ما أفاد مراسل شبكة الخابور "
+                 "في مدينة الحسكة.")
+    assert event.location.name_ar == "الصفيح"
     event = _one("قال مصدر إن خمسة عناصر من قسد انشقوا في مدينة الحسكة.")
     assert event.location.name_ar == "الحسكة"
 
