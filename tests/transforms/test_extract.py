@@ -626,3 +626,13 @@ def test_a_word_inside_a_groups_name_is_no_place():
     assert events and all(e.location is None or e.location.name_ar != "الشعب" for e in events)
     events = extract_events(doc("انشق عناصر من مجلس هجين العسكري."))
     assert events and events[0].location is not None and events[0].location.name_ar == "هجين"
+
+
+def test_an_incident_told_without_a_place_takes_the_reports_place():
+    text = ("توتر أمني في مدينة منبج بعد اشتباكات.\n\n"
+            "وقالت مصادر إن دوريات انتشرت في مدينة منبج.\n\n"
+            "وانشق عشرون عنصراً من قسد وسلموا أنفسهم للقوات الحكومية.")
+    events = extract_events(doc(text))
+    assert [(e.count, e.location.name_ar if e.location else None) for e in events] == [(20, "منبج")]
+    once = text.replace("توتر أمني في مدينة منبج بعد اشتباكات", "توتر أمني بعد اشتباكات")
+    assert [e.location.name_ar for e in extract_events(doc(once))] == [None]  # named once only
