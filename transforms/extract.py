@@ -537,7 +537,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
 
 def _report_place(sentences: list[Sentence], incidents: list[Incident]) -> None:
     """An incident told with no place takes the report's own place: the place the most
-    sentences give (at least two of them), loosely tied."""
+    sentences give (at least two of them, unless it is the only place named), loosely tied."""
     if all(i.place is not None for i in incidents):
         return
     seen: dict[str, list] = {}
@@ -548,7 +548,7 @@ def _report_place(sentences: list[Sentence], incidents: list[Incident]) -> None:
     if not seen:
         return
     key = max(seen, key=lambda k: len(seen[k]))  # first named wins a tie
-    if len(seen[key]) < 2:
+    if len(seen[key]) < 2 and len(seen) > 1:
         return
     place, area, s = seen[key][0]
     for incident in incidents:

@@ -635,4 +635,6 @@ def test_an_incident_told_without_a_place_takes_the_reports_place():
     events = extract_events(doc(text))
     assert [(e.count, e.location.name_ar if e.location else None) for e in events] == [(20, "منبج")]
     once = text.replace("توتر أمني في مدينة منبج بعد اشتباكات", "توتر أمني بعد اشتباكات")
-    assert [e.location.name_ar for e in extract_events(doc(once))] == [None]  # named once only
+    assert [e.location.name_ar for e in extract_events(doc(once))] == ["منبج"]  # the only place
+    two = text.replace("في مدينة منبج بعد اشتباكات", "في مدينة الباب بعد اشتباكات")
+    assert [e.location.name_ar for e in extract_events(doc(two))] == [None]  # each named once
