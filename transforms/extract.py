@@ -532,7 +532,31 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             merge(target, incident, fill_only=True)
         elif not incidents:
             incidents.append(incident)
+    _report_place(sentences, incidents)
     return incidents
+
+
+def _report_place(sentences: list[Sentence], incidents: list[Incident]) -> None:
+    """An incident told with no place takes the report's own place: the place the most
+    sentences give (at least two of them, unless it is the only place named), loosely tied."""
+    if all(i.place is not None for i in incidents):
+        return
+    seen: dict[str, list] = {}
+    for s in sentences:
+        place, _, area = slots.choose_place(s, main_trigger(s))
+        if place is not None:
+            seen.setdefault(place_norm(place.name_ar), []).append((place, area, s))
+    if not seen:
+        return
+    key = max(seen, key=lambda k: len(seen[k]))  # first named wins a tie
+    if len(seen[key]) < 2 and len(seen) > 1:
+        return
+    place, area, s = seen[key][0]
+    for incident in incidents:
+        if incident.place is None:
+            incident.place, incident.place_weak, incident.area_ar = place, True, area
+            incident.governorate_ar = incident.governorate_ar or slots.governorate_of(
+                place, s, area)
 
 
 # ----------------------------------------------------------------------------- filter

@@ -233,7 +233,8 @@ PREFIX_WORDS = rf"(?:{lexicon.pattern(PHRASES, 'name_first_words')})"
 NAME = (rf"(?:{PREFIX_WORDS}\s+(?!{STOP}(?![\w]))[\w]+|(?!{STOP}(?![\w]))[\w]+"
         rf"(?:\s+(?!{STOP}(?![\w]))ال[\w]+)?)")
 DIRECTION = r"(?:\s+(?:ال)?(?:شرقي|غربي|شمالي|جنوبي)(?:\s+(?:ال)?(?:شرقي|غربي))?)?"
-HEADED = re.compile(rf"(?<![\w])[وب]?(?:ال)?({HEADS})\s+({NAME})")
+# a name may stand in brackets after its head ("بلدة (عين عيسى)"); quotes fold to spaces
+HEADED = re.compile(rf"(?<![\w])[وب]?(?:ال)?({HEADS})\s+(?:\(\s*)?({NAME})")
 RIF = re.compile(rf"(?<![\w])(?:[وب]|في\s+)?(?:ال)?ريف(?:\s+مدينه)?\s+({NAME}){DIRECTION}"
                  r"|(?<![\w])(?:[وب]|في\s+)?الريف\s+(?:ال)?(?:شرقي|غربي|شمالي|جنوبي)\s+(?:ل|من\s+)"
                  rf"({NAME})")

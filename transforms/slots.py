@@ -309,13 +309,23 @@ def _directional(place: PlaceRef) -> bool:
 
 
 def _excluded(s: Sentence, p: Place, groups: list[GroupMention]) -> bool:
-    """True for a place inside a destination phrase, a group's name or a reporter's name."""
+    """True for a place inside a destination phrase or a group's name."""
     if any(d.start <= p.start < (d.end if d.dest is not None and d.dest.id else d.end + 6)
            for d in s.destinations if d.dest is not None):
         return True
     if any(g.start <= p.start < g.end for g in s.groups if g not in groups):
         return True
-    return _in_reporter_phrase(s, p.start)
+    return any(g.start <= p.start < g.end and not _names_a_place_in(s, p, g) for g in groups)
+
+
+def _names_a_place_in(s: Sentence, p: Place, g: GroupMention) -> bool:
+    """True for a town a unit is named after ("مجلس هجين العسكري"): the gazetteer knows the
+    name and it is not the group's own head word. Other words of a group's name ("مجلس
+    الشعب"، "جبهة النصرة") name the group, not a place."""
+    first = WORD.search(s.folded, g.start)
+    if first is not None and first.start() <= p.start < first.end():
+        return False
+    return (p.ref.place or lookup(p.ref.name_ar)) is not None
 
 
 def _in_reporter_phrase(s: Sentence, start: int) -> bool:
@@ -353,7 +363,8 @@ def choose_place(s: Sentence, trigger: Trigger | None, groups: list[GroupMention
 
     The most specific place wins, with a bonus for the act's own clause. A place that is only
     a landmark ("قرب قرية X") counts when nothing as specific is named; the defectors' home
-    town ("ينحدرون من X") and a dateline count only when nothing else is. With ``anchor`` (the
+    town ("ينحدرون من X") and the reporter's place ("مصدر محلي من مدينة X") count only when
+    nothing else is; a dateline never does. With ``anchor`` (the
     end of one unit of a list) the places named right after that unit come first.
     """
     act = trigger.start if trigger is not None else 0
@@ -365,6 +376,8 @@ def choose_place(s: Sentence, trigger: Trigger | None, groups: list[GroupMention
         near = bool(set(before[-2:]) & _words("near"))
         reference = "كم" in before or before[-2:-1] == ["بعد"] or bool(
             set(before[-2:]) & _words("natives"))
+        if _in_reporter_phrase(s, p.start):
+            reference = True  # "مصدر محلي من مدينة X": only when nothing else is named
         if p.ref.source == "gazetteer" and not _introduced(s, p.start):
             reference = True  # a bare word that happens to be a village's name
         near = near or _points_from(s, p)

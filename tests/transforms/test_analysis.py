@@ -95,6 +95,14 @@ def test_place_prefers_the_village_to_the_countryside_and_skips_the_dateline():
     assert slots.choose_place(s, main_trigger(s))[0].name_ar == "أم الكيف"  # a landmark, nothing finer
 
 
+def test_the_reporters_place_counts_only_when_nothing_else_is_named():
+    s = sentence("وقال مصدر محلي من مدينة الطبقة إن عشرين عنصرا انشقوا عن قسد")
+    place, loose, _ = slots.choose_place(s, main_trigger(s))
+    assert place.name_ar == "الطبقة" and loose
+    s = sentence("وقال مراسل شبكة الخابور في مدينة الحسكة إن خمسة عناصر انشقوا عن قسد في قرية الصفيح")
+    assert slots.choose_place(s, main_trigger(s))[0].name_ar == "الصفيح"
+
+
 def _incident(count=None, place=None, another=False):
     return Incident(sentence=0, span=Span(0, 1, "x"), count=Count(count, "exact", 0, 1)
                     if count else None, place=PlaceRef(place, 0, 1, "village") if place else None,

@@ -475,9 +475,11 @@ def test_a_dual_place_noun_introduces_the_town_after_it():
 
 
 def test_the_place_in_a_reporters_description_is_not_the_incidents():
-    """"مراسل شبكة X في مدينة Y" places the reporter; after "إن" the place is the act's again."""
-    event = _one("انشق خمسة عناصر من قسد أمس، بحسب ما أفاد مراسل شبكة الخابور في مدينة الحسكة.")
-    assert event.location is None or event.location.name_ar != "الحسكة"
+    """"مراسل شبكة X في مدينة Y" places the reporter: it never outranks the act's own place
+    (with no other place it is a last resort); after "إن" the place is the act's again."""
+    event = _one("انشق خمسة عناصر من قسد في قرية الصفيح أمس، بحسب ما أفاد مراسل شبكة الخابور "
+                 "في مدينة الحسكة.")
+    assert event.location.name_ar == "الصفيح"
     event = _one("قال مصدر إن خمسة عناصر من قسد انشقوا في مدينة الحسكة.")
     assert event.location.name_ar == "الحسكة"
 
@@ -616,3 +618,23 @@ def test_a_post_is_short_and_an_article_is_left_to_the_scorer():
     article = analyse_document(doc("انشق عدد من عناصر الدفاع الوطني في ريف حمص الشرقي. "
                                    + long_item))
     assert not is_post(article)
+
+
+def test_a_word_inside_a_groups_name_is_no_place():
+    # "الشعب" in "مجلس الشعب" names the body, not a place; a town a unit is named after is one
+    events = extract_events(doc("انشق نائب في مجلس الشعب عن النظام وغادر البلاد."))
+    assert events and all(e.location is None or e.location.name_ar != "الشعب" for e in events)
+    events = extract_events(doc("انشق عناصر من مجلس هجين العسكري."))
+    assert events and events[0].location is not None and events[0].location.name_ar == "هجين"
+
+
+def test_an_incident_told_without_a_place_takes_the_reports_place():
+    text = ("توتر أمني في مدينة منبج بعد اشتباكات.\n\n"
+            "وقالت مصادر إن دوريات انتشرت في مدينة منبج.\n\n"
+            "وانشق عشرون عنصراً من قسد وسلموا أنفسهم للقوات الحكومية.")
+    events = extract_events(doc(text))
+    assert [(e.count, e.location.name_ar if e.location else None) for e in events] == [(20, "منبج")]
+    once = text.replace("توتر أمني في مدينة منبج بعد اشتباكات", "توتر أمني بعد اشتباكات")
+    assert [e.location.name_ar for e in extract_events(doc(once))] == ["منبج"]  # the only place
+    two = text.replace("في مدينة منبج بعد اشتباكات", "في مدينة الباب بعد اشتباكات")
+    assert [e.location.name_ar for e in extract_events(doc(two))] == [None]  # each named once

@@ -80,3 +80,13 @@ def test_qism_is_vague_only_before_min():
     from transforms.mentions import find_counts
     assert [c.value for c in find_counts("انشق قسم من العناصر")] == [None]
     assert find_counts("رئيس قسم الاتصالات في الفرقة") == ()
+
+
+def test_a_bracketed_name_after_its_head_is_a_place():
+    places = {p.name_ar: p for p in find_places("فروا من حاجز قرب بلدة (تل براك) بريف الحسكة")}
+    assert places["تل براك"].kind == "town" and places["تل براك"].source == "pattern"
+
+
+def test_an_adjective_after_a_place_head_names_no_place():
+    assert find_places("فر الضابط إلى بلدة حدودية مع تركيا") == []
+    assert [p.name_ar for p in find_places("في بلدة كفرنبل الحدودية")] == ["كفرنبل"]
