@@ -280,8 +280,11 @@ def plain_act(sentences: list[Sentence], pos: int, features: dict | None = None)
     trigger = main_trigger(sentences[pos])
     return (trigger is not None and trigger.live and trigger.kind not in ("participle", "surrender")
             and (features.get("has_count") == 1.0 or _announced_own_act(trigger, features)
-                 # a verb with two units named: "انشقت كتيبة X عن Y"
+                 # a verb with two units named: "انشقت كتيبة X عن Y", its men or the unit
+                 # left told with it (not "هربت قيادات X قبل وصول Y", fleeing an advance)
                  or trigger.kind == "verb" and features.get("n_groups", 0) >= 0.5
+                 and (_unit_left_after(sentences[pos], trigger) or any(
+                     k in features for k in ("people_then_act", "act_then_people")))
                  # a post that tells a unit's act at a place: concrete by the conventions
                  # ("a group together with a count or a place"), and nothing else tells it
                  or trigger.kind in ("verb", "noun") and _post_act_at_place(sentences, features))
@@ -289,6 +292,14 @@ def plain_act(sentences: list[Sentence], pos: int, features: dict | None = None)
             and not any(k in features for k in ("relative_clause", "after_the_act", "long_ago",
                                                 "question", "no_live", "has_political"))
             and not any(k.startswith("has_cancel=") for k in features))
+
+
+def _unit_left_after(s: Sentence, trigger) -> bool:
+    """A unit after the act in its clause, introduced by عن/من: the one left ("انشقت كتيبة X
+    عن Y", "فرّ عناصر من X")."""
+    return any(g.start > trigger.end and s.same_clause(trigger.start, g.start)
+               and relation_of((s.words_before(g.start, 1) or [""])[0]) == "from"
+               for g in s.groups)
 
 
 def is_post(sentences: list[Sentence]) -> bool:

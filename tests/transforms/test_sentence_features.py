@@ -114,6 +114,14 @@ def test_a_unit_leaving_another_by_verb_is_a_plain_act():
     assert not _plain("قالوا إنه انشق عن فرقة السلطان مراد.")
 
 
+def test_a_flight_before_an_advance_is_no_plain_act():
+    # two units and a verb of flight, but neither the men nor a unit left (عن/من after the verb)
+    # is tied to it: leaders fleeing before the other side arrives, for the scorer to weigh
+    assert not _plain("وكانت قيادات لواء القدس هربت قبل وصول قوات الفرقة الرابعة إلى البلدة.")
+    # the verb before its subject, the unit left after both: still a plain act
+    assert _plain("انشق القيادي أبو خالد عن فرقة السلطان مراد والتحق بالجيش الوطني.")
+
+
 def test_the_word_after_the_trigger_is_told_apart_by_the_triggers_kind():
     # "انشقاقه عن X" tells an act, "المنشقين عن X" names people: the scorer weighs them apart
     act = _features("أعلن الملازم سامر انشقاقه عن قوات النظام.", 0)

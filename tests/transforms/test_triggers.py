@@ -51,6 +51,13 @@ def test_trigger_forms(text, kind):
     ("أوقفت الدورية ستة عناصر أثناء محاولتهم الفرار نحو النهر", "intention"),
     ("قال مصدر إن مقاتلين تحاول الفرار من الجبهة", "intention"),
     ("فرّ عدد منهم ليلاً من سجن البلدة", "escape"),
+    # the other persons and nouns of verbs of intending, striving and foiling
+    ("نوى القائد وعشرة من رجاله الانشقاق عن اللواء", "intention"),
+    ("تسعى مجموعات من الفصيل الانفصال عن التحالف", "intention"),
+    ("أفشلت الدورية فرار خمسة عناصر من الثكنة", "intention"),
+    # an ultimatum or an appeal is a call to the act, not the act
+    ("أعطت الفصائل مهلة يومين للمسلحين لتسليم أنفسهم", "call"),
+    ("وجّهت القوات نداءً إلى المحاصرين بالاستسلام", "call"),
 ])
 def test_cancellers(text, reason):
     found = reasons(text)
