@@ -336,7 +336,8 @@ def find_places(text: str) -> list[PlaceRef]:
     for match in RIF.finditer(folded):
         body = folded[match.start():match.end()]
         add(match.start() + body.find("ريف") - (2 if body.find("الريف") >= 0 else 0),
-            match.end(), "rif")
+            match.end(), "rif",  # "ريف المدينة": the countryside of a town told before, no name
+            name_start=match.start(1) if match.group(1) else match.start(2))
     for match in BARE.finditer(folded):
         if re.fullmatch(HEADS, "ب" + match.group(1).split()[0]) or any(
                 r.start <= index[match.start(1)] < r.end for r in refs):

@@ -76,6 +76,16 @@ def test_a_place_ends_at_its_last_naming_word_and_a_generic_name_is_no_place():
     assert names("انشقوا على جبهات عين عيسى") == ["جبهات عين عيسى"]
 
 
+def test_the_countryside_of_a_town_told_before_names_no_place():
+    def names(text):
+        return [p.name_ar for p in find_places(text)]
+    assert names("انشق عشرة عناصر في ريف المدينة") == []  # was "ريف", a broken span
+    assert names("انشق عشرة عناصر في ريف البلدة الشرقي") == []
+    assert names("انشق عشرة عناصر في ريف المحافظة") == []
+    assert names("انشق عشرة عناصر بريف دير الزور الغربي") == ["ريف دير الزور الغربي"]
+    assert "الريف الشرقي لمدينة" not in names("انشق عنصر في الريف الشرقي لمدينة حماة")
+
+
 def test_qism_is_vague_only_before_min():
     from transforms.mentions import find_counts
     assert [c.value for c in find_counts("انشق قسم من العناصر")] == [None]
