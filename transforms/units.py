@@ -64,6 +64,8 @@ def _tables():
         "weak": frozenset(h[2:] if h.startswith("ال") else h
                           for h in lexicon.words(FILE, "weak_heads")),
         "closers": lexicon.words(FILE, "closers"),
+        "not_unit_before": lexicon.words(FILE, "not_unit_before")
+        | lexicon.words("extraction", "single_titles"),
         "stops": lexicon.words(FILE, "stops"),
         "not_names": lexicon.words(FILE, "not_names"),
         "person": lexicon.words(FILE, "person_name_starts"),
@@ -203,6 +205,15 @@ def _quoted_spans(original: str, index) -> list[tuple[int, int]]:
     return spans
 
 
+def _names_no_unit(before: list[str]) -> bool:
+    """True when the word before a quoted name says what else it names: an outlet ("موقع"،
+    "لوكالة"), an operation ("عملية"), a person ("المدعو"، "القيادي") (``not_unit_before``)."""
+    if not before:
+        return False
+    word, words = before[0], _tables()["not_unit_before"]
+    return any(word[cut:] in words for cut in _clitic_cuts(word))
+
+
 def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention, ...]:
     """Unit phrases of a folded sentence (``original`` and its ``index`` map find quotes)."""
     tokens = [_Token(m.start(), m.end(), m.group()) for m in TOKEN.finditer(folded)]
@@ -260,6 +271,8 @@ def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention
         if any(u.start <= start < u.end or start <= u.start < end for u in out):
             continue
         body = folded[start:end]
+        if _names_no_unit(folded[:start].split()[-1:]):
+            continue  # "موقع “عين الفرات”", "عملية “نبع السلام”", "المدعو “أبو علي”"
         if 2 <= len(body.split()) <= t["max_quoted"] and body[:1].isalpha() and \
                 not any(c.isdigit() for c in body) and not TRIGGER_WORD.match(body):
             out.append(UnitMention(start, end, "", "quoted"))

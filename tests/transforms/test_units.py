@@ -75,3 +75,20 @@ def test_a_verb_spelt_like_a_head_is_no_unit():
 def test_the_bare_name_of_a_force_tied_to_people():
     assert units("انشق 25 عنصراً من النظام بعد دعوات") == [("النظام", "bare")]
     assert units("سقط النظام أمس") == []  # nobody's force: not tied to people
+
+
+@pytest.mark.parametrize("text", [
+    "ونقل موقع “صدى الوادي” أن عشرة عناصر انشقوا",
+    "وقال مراسل “أخبار الساحل” إن الضابط فرّ",
+    "وبحسب “المرصد المستقل”، انشق ثلاثة عناصر",
+    "وانشق القيادي “أبو سعيد” مع مرافقيه",
+    "انشق عنصر خلال عملية “فجر الجبال” الأخيرة",
+])
+def test_a_quoted_name_after_an_outlet_a_source_or_a_person_word_is_no_unit(text):
+    assert units(text) == []
+
+
+def test_a_quoted_name_after_other_words_is_still_a_unit():
+    assert units("انشق عناصر من “صقور البادية” أمس") == [("صقور الباديه", "quoted")]
+    assert units("وانشق ثلاثة من “أسود الوادي” الذي يسمى “حراس الوادي” أيضاً") == [
+        ("اسود الوادي", "quoted"), ("حراس الوادي", "quoted")]
