@@ -143,3 +143,10 @@ def test_unit_announced_through_a_naming_phrase_is_the_announcer():
     s = sentence("أعلنت ما يعرف بـ«كتائب الفجر» بقيادة رجل من البلدة انشقاقها عن لواء الفتح")
     unit = next(g for g in s.groups if "الفجر" in g.surface)
     assert subject_role(s, unit, main_trigger(s)) == "announcer"
+
+
+def test_reconciled_fighters_are_no_unit_of_their_own():
+    # "عناصر التسويات" tells what the defectors are, not their unit: the force named is theirs
+    s = sentence("فرّ عشرون من عناصر التسويات المنتسبين إلى قوات النظام من مواقعهم في الجنوب")
+    assert [g.actor.id for g in s.groups if g.actor] == ["regime"]
+    assert sentence("فرّ عشرون من عناصر التسويات من مواقعهم").groups == ()
