@@ -2,12 +2,17 @@
 
 News Arabic ends sentences with ``.`` ``!`` ``?`` ``؟`` or a line break, often without a space
 after the stop (``بينهم.وأوضحت``); dots inside words (``انشقـ.ـاق``), in numbers (``2.5``) and
-in abbreviations between letters are not stops. Clauses split at ``،`` ``؛`` ``:`` and dashes.
+in abbreviations between letters are not stops. A single line break in the middle of a
+sentence (text wrapped at a fixed width: a quotation left open, a last word like ``إلى أن``
+that never ends one) is not a stop either. Clauses split at ``،`` ``؛`` ``:`` and dashes.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from transforms import lexicon
+from transforms.normalize import fold_word
 
 SENTENCE_END = re.compile(r"[.!?؟…]+(?=[\s\"'”»)\]،,]|$|[\u0621-\u064a])|\n+")
 CLAUSE_END = re.compile(r"[،؛;:]|\s[-–—]\s|,(?!\d)")
@@ -34,6 +39,24 @@ def _inner_dot(text: str, start: int, end: int) -> bool:
     return before.isdigit() and after.isdigit()
 
 
+QUOTES_OPEN, QUOTES_CLOSE = "«“", "»”"
+
+
+def _wrapped(text: str, start: int, end: int) -> bool:
+    """True for a single line break in the middle of a sentence (text wrapped at a fixed
+    width): the line leaves a quotation open, or ends on a word that never ends a sentence."""
+    if text[start:end] != "\n" or end >= len(text) or text[end].isspace():
+        return False
+    line = text[text.rfind("\n", 0, start) + 1:start].rstrip()
+    if not line or line[-1] in ".!?؟…:":
+        return False
+    if line.count('"') % 2 or sum(line.count(q) for q in QUOTES_OPEN) > sum(
+            line.count(q) for q in QUOTES_CLOSE):
+        return True
+    last = re.findall(r"[\u0621-\u064a]+", line[-20:])
+    return bool(last) and fold_word(last[-1]) in lexicon.words("sentences", "open_ends")
+
+
 def _trimmed(text: str, start: int, end: int, paragraph: int) -> Span | None:
     """The span without surrounding whitespace, or None when nothing is left."""
     while start < end and (text[start].isspace() or text[start] in "،,؛"):
@@ -51,6 +74,8 @@ def split_sentences(text: str) -> list[Span]:
     paragraph, start, used = 0, 0, False
     for match in SENTENCE_END.finditer(text):
         if _inner_dot(text, match.start(), match.end()):
+            continue
+        if _wrapped(text, match.start(), match.end()):
             continue
         newline = match.group().startswith("\n")
         end = match.start() if newline else match.end()

@@ -30,3 +30,15 @@ def test_clauses_split_at_arabic_commas_with_document_offsets():
     clauses = split_clauses(sentence)
     assert [c.text for c in clauses] == ["فرّ العناصر", "وتوجهوا إلى الضفة الأخرى", "ثم اختفوا"]
     assert all(text[c.start:c.end] == c.text for c in clauses)
+
+
+def test_hard_wrapped_line_inside_a_quote_or_after_an_open_word_does_not_split():
+    text = ("فرّ ضابط من \"كتيبة\nالمدفعية\" في ريف المدينة.\nوأشار مصدر محلي إلى أن\n"
+            "العنصرين انشقا أمس.\nعنوان قصير\nوقال المصدر إن الحاجز سقط")
+    spans = split_sentences(text)
+    assert [s.text for s in spans] == [
+        "فرّ ضابط من \"كتيبة\nالمدفعية\" في ريف المدينة.",
+        "وأشار مصدر محلي إلى أن\nالعنصرين انشقا أمس.", "عنوان قصير",
+        "وقال المصدر إن الحاجز سقط"]
+    assert all(text[s.start:s.end] == s.text for s in spans)
+    assert spans[0].paragraph == 0 and spans[-1].paragraph > spans[1].paragraph
