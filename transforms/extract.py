@@ -42,6 +42,7 @@ from transforms.incidents import (
     document_group_counts,
     group_candidates,
     group_features,
+    group_relation,
     in_destination,
     live_sentences,
     main_trigger,
@@ -298,7 +299,7 @@ def _unit_left_after(s: Sentence, trigger) -> bool:
     """A unit after the act in its clause, introduced by عن/من: the one left ("انشقت كتيبة X
     عن Y", "فرّ عناصر من X")."""
     return any(g.start > trigger.end and s.same_clause(trigger.start, g.start)
-               and relation_of((s.words_before(g.start, 1) or [""])[0]) == "from"
+               and group_relation(s, g) == "from"
                for g in s.groups)
 
 

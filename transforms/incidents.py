@@ -105,6 +105,11 @@ def relation_of(word: str) -> str:
     return "none"
 
 
+def group_relation(s: Sentence, g: GroupMention) -> str:
+    """The relation class of the word right before group ``g`` in ``s`` (عن X → "from")."""
+    return relation_of((s.words_before(g.start, 1) or [""])[0])
+
+
 def main_trigger(sentence: Sentence) -> Trigger | None:
     """The trigger the sentence is about: a live act first (verb, leaving, joining …)."""
     live = sentence.live_triggers
@@ -154,7 +159,7 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if not s.live_triggers:
         f["no_live"] = 1.0
     elif all(t.kind == "join" for t in s.live_triggers) and not any(
-            relation_of((s.words_before(g.start, 1) or [""])[0]) == "from" for g in s.groups):
+            group_relation(s, g) == "from" for g in s.groups):
         f["join_only"] = 1.0  # "انضم 300 شاب إلى X": recruits, unless they came from a unit
     after = s.words_after(trigger.end, 2)
     if after and relation_of(after[0]) == "from" or after[:1] in (["عن"], ["من"]):
@@ -190,7 +195,7 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if groups:
         f["has_group"] = 1.0
         f["n_groups"] = min(len(groups), 4) / 4
-        rels = {relation_of((s.words_before(g.start, 1) or [""])[0]) for g in groups}
+        rels = {group_relation(s, g) for g in groups}
         for rel in rels:
             f[f"group_rel={rel}"] = 1.0
         if any(g.actor is None for g in groups):
@@ -269,7 +274,7 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
     if counts_after or any(w in people for w in after[:2]):
         f["act_then_people"] = 1.0  # "انشقاق 50 عنصراً من"
     linked = [g for g in s.groups if s.same_clause(g.start, trigger.start)
-              and relation_of((s.words_before(g.start, 1) or [""])[0]) in ("from", "member")]
+              and group_relation(s, g) in ("from", "member")]
     if linked:
         f["group_linked_in_clause"] = 1.0
     if any(w in _words("relatives") for w in before[-2:]):
@@ -429,7 +434,7 @@ def group_features(sentences: list[Sentence], cand: GroupCandidate,
         f[f"kind_{trigger.kind}_{side}"] = 1.0
         f[f"rel1_{side}={rel1}"] = 1.0
     if cand.origin == cand.sentence:  # what the rivals are: the one "from" X, the one "to" Y
-        for rel in {relation_of((s.words_before(o.start, 1) or [""])[0])
+        for rel in {group_relation(s, o)
                     for o in others} & RIVAL_RELATIONS:
             f[f"other_rel={rel}"] = 1.0
     first = home.groups[0] is g if home.groups else False
