@@ -17,6 +17,7 @@ from transforms.normalize import fold_word
 SENTENCE_END = re.compile(r"[.!?؟…]+(?=[\s\"'”»)\]،,]|$|[\u0621-\u064a])|\n+")
 CLAUSE_END = re.compile(r"[،؛;:]|\s[-–—]\s|,(?!\d)")
 ARABIC_LETTER = re.compile(r"[\u0621-\u064a\u0640]")
+ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def _wrapped(text: str, start: int, end: int) -> bool:
     if line.count('"') % 2 or sum(line.count(q) for q in QUOTES_OPEN) > sum(
             line.count(q) for q in QUOTES_CLOSE):
         return True
-    last = re.findall(r"[\u0621-\u064a]+", line[-20:])
+    last = ARABIC_WORD.findall(line[-20:])
     return bool(last) and fold_word(last[-1]) in lexicon.words("sentences", "open_ends")
 
 
