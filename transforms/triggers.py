@@ -93,6 +93,13 @@ def _strip_clitic(word: str) -> str:
     return word
 
 
+def _listed(word: str, table: frozenset) -> bool:
+    """True when the word, as written or without its clitics, is in the table: a listed word
+    that starts like a clitic ("لافتا") is found as written, "ولافتا" without its و."""
+    return word in table or _strip_clitic(word) in table or (
+        word[:1] in "وف" and word[1:] in table)
+
+
 def _has(words: list[str], single: frozenset, phrases, reach: int | None = None) -> bool:
     """True when one of the words (or a phrase of consecutive words, matched without their
     clitics and article) is in the table; with ``reach``, only words and phrases that start
@@ -146,20 +153,18 @@ def _cancel_reason(text: str, trigger_start: int, trigger_text: str, kind: str) 
         if _has(words, single, phrases):
             hit = max(i for i, w in enumerate(words) if _has([w], single, ()))  \
                 if any(_has([w], single, ()) for w in words) else 0
-            if reason != "negation" and any(_strip_clitic(w) in t.success
-                                            for w in words[hit + 1:]):
+            if reason != "negation" and any(_listed(w, t.success) for w in words[hit + 1:]):
                 continue  # "بعد محاولات عدة تمكنوا من الفرار": the attempt succeeded
             return reason
     if _tally(before + [trigger_text]):
         return "tally"  # "ارتفع عدد المنشقين إلى 90": how many so far, not an act
     after = WORD.findall(text[trigger_start + len(trigger_text):trigger_start + len(trigger_text)
                               + 60])[:ESCAPE_WINDOW]
-    if any(before_word in ("من", "عن") and (w in _escape_places() or
-                                            _strip_clitic(w) in _escape_places())
+    if any(before_word in ("من", "عن") and _listed(w, _escape_places())
            for before_word, w in zip(after, after[1:], strict=False)):
         return "escape"  # "فرّوا من سجن المدينة": a prison or camp escape, not a defection
     purpose = trigger_text.startswith(("لل", "وللا", "لا")) or (before and before[-1] in t.purpose)
-    done = any(_strip_clitic(w) in t.purpose_exceptions for w in before[-8:])
+    done = any(_listed(w, t.purpose_exceptions) for w in before[-8:])
     if kind in ("noun", "plural") and purpose and not done:
         return "purpose"
     if kind == "plural" and not _in_the_ranks(text, trigger_start + len(trigger_text)):

@@ -172,3 +172,9 @@ def test_an_act_pointed_out_is_no_purpose():
     assert reasons("ولفت المصدر إلى انشقاق تسعة جنود من الفوج") == [None]
     assert reasons("وأشار مراسلنا إلى انشقاق عنصرين من الكتيبة") == [None]
     assert reasons("حث القائد عناصره إلى الانشقاق عن الفوج") != [None]
+
+
+def test_a_listed_word_that_starts_like_a_clitic_is_found_as_written():
+    # "لافتاً" is listed whole: its ل is no preposition to strip before the look-up
+    assert reasons("وقال المرصد في تقريره، لافتاً إلى انشقاق ستة عناصر من الفوج") == [None]
+    assert reasons("وذكرت الشبكة الخبر ولافتةً إلى انشقاق عنصرين من اللواء") == [None]
