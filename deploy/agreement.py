@@ -3,9 +3,10 @@
     python deploy/agreement.py                 # scores by set, through ../shared/eval/score.py
     python deploy/agreement.py --json          # the same as JSON
 
-``tests/fixtures/agreement/second_annotation.jsonl`` holds a second annotator's events for 70
+``tests/fixtures/agreement/second_annotation.jsonl`` holds a second annotator's events for 100
 gold reports (40 of ``dev.jsonl``'s ``b…``–``e…``, 30 of the collected ``coverage``/``breadth``
-files), made from the texts and the conventions alone (README there). Each of its events is
+files, 30 of the eighth round's ``x…``/``y…``/``z…`` files), made from the texts and the
+conventions alone (README there). Each of its events is
 scored as a prediction against the gold, exactly as the extractor's are.
 """
 from __future__ import annotations
@@ -39,7 +40,8 @@ def agreement(second: list[dict], gold_rows: list[dict], scorer) -> dict[str, di
     missing = [r["doc_id"] for r in second if str(r["doc_id"]) not in by_id]
     if missing:
         raise ValueError(f"not in the gold files: {', '.join(map(str, missing))}")
-    sets = {"dev.jsonl": lambda d: d[0] in "bcde", "fresh": lambda d: d[0] in "vw"}
+    sets = {"dev.jsonl": lambda d: d[0] in "bcde", "fresh": lambda d: d[0] in "vw",
+            "eighth round": lambda d: d[0] in "xyz"}
     out = {}
     for name, member in sets.items():
         rows = [r for r in second if member(str(r["doc_id"]))]
@@ -64,7 +66,7 @@ def main(argv=None) -> int:
         return 0
     for name, result in results.items():
         e, d = result["events"], result["documents"]
-        print(f"{name:10s} events F1 {e['f1']:.3f} (P {e['precision']:.3f} R {e['recall']:.3f}, "
+        print(f"{name:12s} events F1 {e['f1']:.3f} (P {e['precision']:.3f} R {e['recall']:.3f}, "
               f"{e['matched']}/{e['gold']} gold, {e['predicted']} annotated); document F1 {d['f1']}")
     return 0
 
