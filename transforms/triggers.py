@@ -216,6 +216,11 @@ def _political(text: str, start: int, end: int) -> bool:
     earlier = WORD.findall(text[max(0, start - DESCRIBED_REACH):start])
     described = max((i for i, w in enumerate(earlier) if w in _describers()), default=None)
     if described is not None:
+        own = text[start:end].split()[-1].endswith("ه") or described == len(earlier) - 1
+        if earlier[described] in lexicon.words("triggers", "subject_relatives") and own:
+            # his title stands before his name and the relative: "وزير النفط … فلان الذي
+            # أعلن انشقاقه" (his own act, not "المتحدث الذي أعلن انشقاق 20 جندياً")
+            before = earlier[max(0, described - window):described] + before
         before = earlier[described:described + 2 * window] + before
     after = WORD.findall(text[end:end + 160])
     # his title, not his kin's; a clause that says what he does ("الذي يشغل …") tells it all

@@ -178,3 +178,17 @@ def test_a_listed_word_that_starts_like_a_clitic_is_found_as_written():
     # "لافتاً" is listed whole: its ل is no preposition to strip before the look-up
     assert reasons("وقال المرصد في تقريره، لافتاً إلى انشقاق ستة عناصر من الفوج") == [None]
     assert reasons("وذكرت الشبكة الخبر ولافتةً إلى انشقاق عنصرين من اللواء") == [None]
+
+
+def test_a_civil_title_before_a_name_and_its_relative_makes_the_own_act_political():
+    def political(text):
+        return [t.political for t in find_triggers(fold(text)[0])]
+    assert political("يعد وزير الزراعة السابق فلان الفلاني الذي أعلن انشقاقه") == [True]
+    assert political("يعد قائد الفوج السابق فلان الفلاني الذي أعلن انشقاقه") == [False]
+    # the speaker who tells of others' act is not their subject
+    assert political("ذكر وزير الإعلام أن المجلس العسكري في المدينة هو الذي أعلن انشقاق عشرين جنديا") == [False]
+
+
+def test_families_fleeing_are_not_fighters():
+    found = find_triggers(fold("هربت عشرات العوائل من المدينة نحو الريف")[0])
+    assert found and all(t.political for t in found)
