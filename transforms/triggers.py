@@ -178,7 +178,12 @@ def _tally(words: list[str]) -> bool:
     t = lexicon.data("triggers")["tally"]
     nouns = lexicon.words("triggers", "tally_nouns")
     recent = words[-(t["window"] + 1):]
-    return any(w in nouns and nxt.startswith("ال") for w, nxt in zip(recent, recent[1:], strict=False))
+    if any(w in nouns and nxt.startswith("ال") for w, nxt in zip(recent, recent[1:], strict=False)):
+        return True
+    # a noun in construct before the definite one: "عدد كبار الضباط المنشقين" (not "عدد من الضباط")
+    gap_not = lexicon.words("triggers", "tally_gap_not")
+    return any(w in nouns and mid not in gap_not and not mid.startswith("ال") and nxt.startswith("ال")
+               for w, mid, nxt in zip(recent, recent[1:], recent[2:], strict=False))
 
 
 def _in_the_ranks(text: str, end: int) -> bool:

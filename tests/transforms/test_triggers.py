@@ -192,3 +192,9 @@ def test_a_civil_title_before_a_name_and_its_relative_makes_the_own_act_politica
 def test_families_fleeing_are_not_fighters():
     found = find_triggers(fold("هربت عشرات العوائل من المدينة نحو الريف")[0])
     assert found and all(t.political for t in found)
+
+
+def test_a_tally_noun_in_construct_before_the_definite_noun_is_a_tally():
+    # "وصل عدد كبار الضباط الذين فروا إلى 12": how many so far; "عدد من الضباط" is some of them
+    assert reasons("وصل عدد كبار الضباط الذين فروا إلى البلد المجاور إلى 12") == ["tally"]
+    assert reasons("فر عدد من الضباط إلى البلد المجاور") == [None]
