@@ -394,6 +394,7 @@ def test_actor_name_is_the_name_without_what_the_text_says_after_it():
     assert actor_name("الفرقة الرابعة ، التي يقودها ماهر الأسد") == "الفرقة الرابعة"
     assert actor_name("الحرس الثوري الإيراني المسيطرة") == "الحرس الثوري الإيراني"
     assert actor_name("الفيلق الخامس المدعوم روسياً") == "الفيلق الخامس"
+    assert actor_name("كتيبة #فرسان_العهد") == "كتيبة فرسان العهد"
     assert actor_name("لواء المعتصم_الجيش الحر") == "لواء المعتصم الجيش الحر"
     assert actor_name("مجلس دير الزور العسكري") == "مجلس دير الزور العسكري"
 
