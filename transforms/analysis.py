@@ -30,6 +30,7 @@ from transforms.mentions import (
     find_counts,
     find_places,
     find_times,
+    names_a_force,
 )
 from transforms.normalize import fold, fold_word
 from transforms.sentences import Span, split_sentences
@@ -304,9 +305,12 @@ def analyse_span(span: Span, number: int, published: str | None = None) -> Sente
     sentence.tokens = tuple(Token(m.start(), m.end(), m.group()) for m in TOKEN.finditer(folded))
     sentence.triggers = find_triggers(folded)
     to_f = sentence.to_folded
-    sentence.places = tuple(Place(to_f(p.start), to_f(p.end), p) for p in find_places(span.text))
+    places = [Place(to_f(p.start), to_f(p.end), p) for p in find_places(span.text)]
     sentence.groups = _merge_groups(span.text, folded, index,
-                                    [(p.start, p.end) for p in sentence.places])
+                                    [(p.start, p.end) for p in places if not names_a_force(p.ref)])
+    # a front that is a force's name, found as a unit, is that unit and no place
+    sentence.places = tuple(p for p in places if not names_a_force(p.ref) or not any(
+        g.start < p.end and p.start < g.end for g in sentence.groups))
     sentence.counts = tuple(CountAt(to_f(c.start), to_f(c.end), c)
                             for c in find_counts(span.text))
     sentence.times = tuple(TimeAt(to_f(t.start), to_f(t.end), t)

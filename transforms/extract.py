@@ -624,7 +624,8 @@ def actor_name(surface: str) -> str:
     """A group's name as written, without what follows the name: a comma and the clause after
     it, a relative clause, or an attribute and what it says ("المسيطرة على …", "المدعوم
     روسياً", "التابعان لـ…")."""
-    name = re.split(r"\s*[،,؛]", surface.replace("_", " "))[0]
+    # a hashtag ("#كتيبة_X", as channels post them) is the name without its marks
+    name = re.split(r"\s*[،,؛]", surface.replace("_", " ").replace("#", ""))[0]
     words = name.split()
     ends = lexicon.words(FILE, "name_enders")
     stems = lexicon.phrases(FILE, "name_trailer_stems")

@@ -245,6 +245,7 @@ DIRECTIONAL = re.compile(rf"(?<![\w])((?:شرق|غرب|شمال|جنوب)(?:ي)?
 FROM_PLACE = re.compile(rf"(?<![\w])[وف]?(?:{lexicon.pattern(PHRASES, 'leaving_words')})"
                         r"\s+من\s+([\w]+)(?:\s+([\w]+))?")
 FRONTS = lexicon.words(PHRASES, "fronts")  # a front or an axis of fighting (folded)
+FORCE_FRONTS = lexicon.words(PHRASES, "force_fronts")  # a front head that may name a force
 GENERIC_NAMES = lexicon.words(PHRASES, "generic_names")
 
 
@@ -409,6 +410,15 @@ def lookup(name_ar: str):
         return gaz.lookup(name_ar)
     except Exception:  # noqa: BLE001
         return None
+
+
+def names_a_force(ref: PlaceRef) -> bool:
+    """A front "place" that is a force's name: a singular front head ("جبهة") whose name the
+    gazetteer does not know ("جبهة أنصار الإسلام"), unlike "جبهة دير حافر" or "جبهات الشمال"."""
+    words = ref.name_ar.split()
+    if len(words) < 2 or fold_word(words[0]) not in FORCE_FRONTS:
+        return False
+    return lookup(" ".join(words[1:])) is None and lookup(words[1]) is None
 
 
 def resolve_geo(place):

@@ -373,11 +373,28 @@ def test_a_front_named_by_its_town_is_the_place_not_the_group():
     assert _one("انشق 12 عنصراً من جبهة النصرة في ريف إدلب.").actor.name_ar == "جبهة النصرة"
 
 
+def test_a_front_whose_name_is_no_known_place_is_a_force():
+    """"جبهة X" with a name the gazetteer does not know is the force, not a front line."""
+    from transforms.analysis import analyse_span
+    from transforms.sentences import Span
+    text = "أعلنت مجموعة أسود الحق انشقاقها عن جبهة فرسان العهد في ريف دمشق."
+    s = analyse_span(Span(0, len(text), text, 0), 0, "2020-01-01")
+    assert "جبهة فرسان العهد" in [g.surface for g in s.groups]
+    assert all(not p.ref.name_ar.startswith("جبهة") for p in s.places)
+    event = _one("انشق 20 عنصراً من جبهة فرسان العهد في ريف دمشق.")
+    assert event.actor.name_ar == "جبهة فرسان العهد"
+    assert event.location.name_ar != "جبهة فرسان العهد"
+    text = "قتل عنصر على جبهات الشمال."  # a plural front stays a front
+    s = analyse_span(Span(0, len(text), text, 0), 0, "2020-01-01")
+    assert [p.ref.name_ar for p in s.places] == ["جبهات الشمال"]
+
+
 def test_actor_name_is_the_name_without_what_the_text_says_after_it():
     from transforms.extract import actor_name
     assert actor_name("الفرقة الرابعة ، التي يقودها ماهر الأسد") == "الفرقة الرابعة"
     assert actor_name("الحرس الثوري الإيراني المسيطرة") == "الحرس الثوري الإيراني"
     assert actor_name("الفيلق الخامس المدعوم روسياً") == "الفيلق الخامس"
+    assert actor_name("كتيبة #فرسان_العهد") == "كتيبة فرسان العهد"
     assert actor_name("لواء المعتصم_الجيش الحر") == "لواء المعتصم الجيش الحر"
     assert actor_name("مجلس دير الزور العسكري") == "مجلس دير الزور العسكري"
 
