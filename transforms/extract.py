@@ -627,6 +627,9 @@ def actor_name(surface: str) -> str:
     # a hashtag ("#كتيبة_X", as channels post them) is the name without its marks
     name = re.split(r"\s*[،,؛]", surface.replace("_", " ").replace("#", ""))[0]
     words = name.split()
+    openers = lexicon.words(FILE, "name_openers_dropped")
+    while len(words) > 1 and fold_word(words[0]) in openers:
+        words = words[1:]  # "صفوف النظام" names النظام
     ends = lexicon.words(FILE, "name_enders")
     stems = lexicon.phrases(FILE, "name_trailer_stems")
     cut = next((i for i, w in enumerate(words) if i and (

@@ -395,6 +395,8 @@ def test_actor_name_is_the_name_without_what_the_text_says_after_it():
     assert actor_name("الحرس الثوري الإيراني المسيطرة") == "الحرس الثوري الإيراني"
     assert actor_name("الفيلق الخامس المدعوم روسياً") == "الفيلق الخامس"
     assert actor_name("كتيبة #فرسان_العهد") == "كتيبة فرسان العهد"
+    assert actor_name("صفوف النظام") == "النظام"
+    assert actor_name("عناصر الميليشيا") == "الميليشيا"
     assert actor_name("لواء المعتصم_الجيش الحر") == "لواء المعتصم الجيش الحر"
     assert actor_name("مجلس دير الزور العسكري") == "مجلس دير الزور العسكري"
 
