@@ -436,7 +436,18 @@ def choose_destination(s: Sentence, trigger: Trigger | None) -> Destination | No
     after = [d for d in s.destinations if trigger is None or d.end > trigger.start - 20]
     pool = after or list(s.destinations)
     known = next((d.dest for d in pool if d.dest is not None and d.dest.id), None)
-    return known or next((d.dest for d in pool if d.dest is not None), None)
+    return known or next((d.dest for d in pool if d.dest is not None), None) or \
+        _place_reached(s, [d for d in pool if d.dest is None])
+
+
+def _place_reached(s: Sentence, spans: list) -> Destination | None:
+    """"فرّوا نحو بادية X"، "وصلوا إلى مدينة Y": with no group or side named where they went,
+    the place they went to is the destination (it stays the incident's place too)."""
+    for d in spans:
+        place = next((p for p in s.places if d.start <= p.start < d.end), None)
+        if place is not None:
+            return Destination(name_ar=place.ref.name_ar, name_en=None, id=None)
+    return None
 
 
 def choose_time(s: Sentence, trigger: Trigger | None) -> TimeRef | None:

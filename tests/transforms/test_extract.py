@@ -240,6 +240,15 @@ def test_destination_phrasings():
     assert event.destination.id == "jordan"
 
 
+def test_a_place_they_went_to_is_the_destination_when_no_side_is_named():
+    event = _one("انشق 8 عناصر من ميليشيا الدفاع الوطني وفروا نحو بادية السخنة بريف حمص.")
+    assert event.destination is not None and "السخنة" in event.destination.name_ar
+    assert event.destination.id is None
+    event = _one("انشق 8 عناصر من ميليشيا الدفاع الوطني في بلدة الشيخ سعد وتوجهوا إلى "
+                 "مناطق سيطرة قسد.")
+    assert event.destination.id == "sdf"
+
+
 def test_attackers_fleeing_the_scene_are_not_defectors():
     assert extract_events(doc(
         "اغتال مسلحون مجهولون عنصراً سابقاً في فصائل المعارضة بمدينة جاسم، وهو منشق سابق عن "
