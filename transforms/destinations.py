@@ -52,6 +52,8 @@ MEMBER_OF = re.compile(r"(?:^|\s)(?:من|عن|صفوف|عناصر|منشقين|�
 NUMBERISH = re.compile(r"^(?:\d|(?:ال)?(?:واحد|اثن|ثلاث|اربع|خمس|ست|سبع|ثمان|تسع|عشر|مئ|ماي|الف|"
                        r"مئات|عشرات|الاف)\S*(?:\s|$))")
 CLITIC_AS_WRITTEN = re.compile(r"^[لبو]ـ+")
+# "انضموا إلى ما يُعرف بـ«X»": the name follows
+KNOWN_AS = re.compile(r"^ما\s+(?:ي?عرف|وصف|يوصف|يسمي|سمي|اطلق\s+عليه|يطلق\s+عليه)\s+(?:باسم\s+|ب\s*)")
 UNKNOWN_DEST = re.compile(r"^(?:ال)?(?:جه|جهات|جهه)\s+(?:ال)?مجهول")
 
 
@@ -73,6 +75,10 @@ def destination_spans(folded: str, after: int, original: str = "",
             words = re.match(r"\s*\S+(?:\s+[^\s،,.:؛]+){0,2}", folded[begin:])
             end = begin + words.end()
         phrase = folded[begin:end].strip()
+        known_as = KNOWN_AS.match(phrase)
+        if known_as:
+            begin = folded.find(phrase, begin) + known_as.end()
+            phrase = folded[begin:end].strip()
         if not phrase or NUMBERISH.match(phrase):
             continue
         tail = folded[end:end + 80]
@@ -104,10 +110,18 @@ def _as_written(dest: Destination | None, folded: str, begin: int, original: str
     if dest is None or dest.id is not None or not dest.name_ar:
         return dest
     first = folded.find(dest.name_ar, begin) if index is not None else -1
+    article = ""
+    if first < 0 and dest.name_ar.startswith("ال") and index is not None:
+        # "للحراك الشعبي" → "الحراك الشعبي": the article a لـ took, written back
+        first = folded.find("لل" + dest.name_ar[2:], begin)
+        if first >= 0:
+            article, first = "ال", first + 2
+            last = first + len(dest.name_ar) - 2
     if first < 0:
         return Destination(name_ar=None, name_en=None, id=None)
-    last = first + len(dest.name_ar)
-    name = original[index[first]:index[last]].strip(" \"'“”«»")
+    if not article:
+        last = first + len(dest.name_ar)
+    name = article + original[index[first]:index[last]].strip(" \"'“”«»")
     name = CLITIC_AS_WRITTEN.sub("", name).strip(" \"'“”«»")  # 'لـ"X"' → X
     return Destination(name_ar=name,
                        name_en=dest.name_en, id=dest.id)

@@ -126,3 +126,10 @@ def test_joining_its_ranks_points_to_the_group_that_speaks():
 def test_a_free_text_name_as_written_keeps_no_clitic_of_the_preposition():
     [dest] = dests('انشقت مجموعة عن الفصيل وانضمت لـ"تجمع أحرار الوادي" يوم أمس')
     assert (dest.id, dest.name_ar) == (None, "تجمع أحرار الوادي")
+
+
+def test_a_name_after_known_as_and_an_article_taken_by_la():
+    [dest] = dests("انشق عشرات العناصر وانضموا إلى ما يُعرف بـ«الحراك المدني»")
+    assert (dest.id, dest.name_ar) == (None, "الحراك المدني")
+    [dest] = dests("انشق عشرات العناصر وانضمامهم للحراك المدني ضد الحكومة")
+    assert (dest.id, dest.name_ar) == (None, "الحراك المدني")
