@@ -53,7 +53,7 @@ NUMBERISH = re.compile(r"^(?:\d|(?:ال)?(?:واحد|اثن|ثلاث|اربع|خ
                        r"مئات|عشرات|الاف)\S*(?:\s|$))")
 CLITIC_AS_WRITTEN = re.compile(r"^[لبو]ـ+")
 # "انضموا إلى ما يُعرف بـ«X»": the name follows
-KNOWN_AS = re.compile(r"^ما\s+(?:ي?عرف|وصف|يوصف|يسمي|سمي|اطلق\s+عليه|يطلق\s+عليه)\s+(?:باسم\s+|ب\s*)")
+KNOWN_AS = re.compile(rf"^ما\s+(?:{lexicon.pattern('destinations', 'known_as_verbs')})\s+(?:باسم\s+|ب\s*)")
 UNKNOWN_DEST = re.compile(r"^(?:ال)?(?:جه|جهات|جهه)\s+(?:ال)?مجهول")
 
 
