@@ -306,10 +306,11 @@ def analyse_span(span: Span, number: int, published: str | None = None) -> Sente
     sentence.triggers = find_triggers(folded)
     to_f = sentence.to_folded
     places = [Place(to_f(p.start), to_f(p.end), p) for p in find_places(span.text)]
+    forces = [p for p in places if names_a_force(p.ref)]
     sentence.groups = _merge_groups(span.text, folded, index,
-                                    [(p.start, p.end) for p in places if not names_a_force(p.ref)])
+                                    [(p.start, p.end) for p in places if p not in forces])
     # a front that is a force's name, found as a unit, is that unit and no place
-    sentence.places = tuple(p for p in places if not names_a_force(p.ref) or not any(
+    sentence.places = tuple(p for p in places if p not in forces or not any(
         g.start < p.end and p.start < g.end for g in sentence.groups))
     sentence.counts = tuple(CountAt(to_f(c.start), to_f(c.end), c)
                             for c in find_counts(span.text))
