@@ -89,3 +89,20 @@ def test_a_sentence_naming_no_group_in_a_report_of_an_incident_is_no_example():
     sent, _ = examples([told, none], {"x": 1, "y": 1}, same)
     labels = {e.doc_id: sorted(x.label for x in sent if x.doc_id == e.doc_id) for e in sent}
     assert labels == {"x": [1], "y": [0, 0]}
+
+
+def test_a_sentence_whose_gold_group_is_named_elsewhere_gives_no_group_examples():
+    # The gold names the brigade ("اللواء 9") of a later sentence; the sentence that tells the
+    # act names only the force, so the group scorer has no right choice to learn from there:
+    # its candidates are no examples (as negatives they would teach that every group is wrong).
+    # A sentence that names the gold group gives its candidates, the right one positive.
+    same = lambda a, b: bool(a and b and (a in b or b in a))  # noqa: E731
+    elsewhere = "أفادت مصادر بانشقاق 12 عنصراً من قوات النظام في ريف حمص."
+    named = "أفادت مصادر بانشقاق 12 عنصراً من اللواء 9 في ريف حمص."
+    rows = [{"doc_id": d, "text": text, "events": [
+        {"group_ar": "اللواء 9", "count": 12, "place_ar": "ريف حمص", "evidence": text}]}
+        for d, text in (("x", elsewhere), ("y", named))]
+    sent, groups = examples(rows, {"x": 1, "y": 1}, same)
+    assert sorted(e.doc_id for e in sent) == ["x", "y"]  # both still teach the sentence scorer
+    assert {e.doc_id for e in groups} == {"y"}
+    assert sum(e.label for e in groups) == 1

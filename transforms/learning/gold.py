@@ -157,8 +157,11 @@ def examples(rows: list[dict], folds: dict[str, int],
                                    folds[doc_id]))
             if not label:
                 continue
-            for cand in group_candidates(sentences, pos):
-                group_ex.append(Example(group_features(sentences, cand, counts),
-                                        _group_label(cand, linked[pos], names_match), doc_id,
+            cands = group_candidates(sentences, pos)
+            labels = [_group_label(cand, linked[pos], names_match) for cand in cands]
+            if not any(labels):
+                continue  # the defectors' group is named elsewhere: no choice here to learn from
+            for cand, label in zip(cands, labels, strict=True):
+                group_ex.append(Example(group_features(sentences, cand, counts), label, doc_id,
                                         folds[doc_id]))
     return sent_ex, group_ex
