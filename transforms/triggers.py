@@ -247,13 +247,18 @@ def _governed_from_start(folded: str, start: int) -> str | None:
     words = WORD.findall(folded[:start])
     if not words or folded.rfind(".", 0, start) >= 0:
         return None
-    first = words[0][1:] if words[0][:1] in "وف" and len(words[0]) > 3 else words[0]
+    # the sentence's first word, or the first after the "that" of reported speech
+    # ("وقال مصدر إن … حاولوا …، … الفرار")
+    heads = [0] + [i + 1 for i, w in enumerate(words[:-1]) if w in ("ان", "بان")][:1]
     t = tables()
-    for reason, _window, single, _phrases in t.cancellers:
-        if reason in GOVERNING and (words[0] in single or first in single):
-            if any(_listed(w, t.success) for w in words[1:]):
-                return None
-            return reason
+    for head in heads:
+        word = words[head]
+        first = word[1:] if word[:1] in "وف" and len(word) > 3 else word
+        for reason, _window, single, _phrases in t.cancellers:
+            if reason in GOVERNING and (word in single or first in single):
+                if any(_listed(w, t.success) for w in words[head + 1:]):
+                    return None
+                return reason
     return None
 
 

@@ -210,3 +210,10 @@ def test_a_verb_opening_the_sentence_governs_its_verbal_noun_past_the_commas():
     assert reasons("حاول الجنود مراراً، وتمكنوا أخيراً من الهرب نحو النهر") == [None]
     # an act told before the opening verb's noun is a report, not a call
     assert reasons("انشق عشرة عناصر عن الفوج، ودعا قائدهم رفاقه للانشقاق") == [None, "call"]
+
+
+def test_the_verb_opening_reported_speech_governs_its_verbal_noun_past_the_commas():
+    # "that" opening the reported clause with an attempt or a call: what follows is its object
+    assert reasons("وقال مصدر محلي إن محاولة عناصر من الفوج، قبل يومين، الفرار نحو النهر فشلت") == ["intention"]
+    assert reasons("وذكر الموقع أن دعوات الفصائل المحلية، منذ أسبوع، لعناصر الفوج بالانشقاق تتكرر") == ["call"]
+    assert reasons("وقال مصدر محلي إن محاولة عناصر من الفوج، قبل يومين، نجحت في الفرار نحو النهر") == [None]
