@@ -236,6 +236,32 @@ def _political(text: str, start: int, end: int) -> bool:
         after[:reach + longest - 1], t.political, t.political_phrases, reach)
 
 
+GOVERNING = ("intention", "call", "denial")  # verbs whose object is the act, however far
+
+
+def _governed_from_start(folded: str, start: int) -> str | None:
+    """The reason of a verb opening the sentence whose object is the verbal noun at ``start``,
+    past the commas that set off its long subject ("طالبت فصائل … في ريف درعا، مسلحي
+    التنظيم بالانشقاق"، "حاول عناصر … الانشقاق، … عبر الفرار"): a sentence that opens with a
+    call, an attempt or a denial tells no act in its nouns, unless it says the act succeeded."""
+    words = WORD.findall(folded[:start])
+    if not words or folded.rfind(".", 0, start) >= 0:
+        return None
+    # the sentence's first word, or the first after the "that" of reported speech
+    # ("وقال مصدر إن … حاولوا …، … الفرار")
+    heads = [0] + [i + 1 for i, w in enumerate(words[:-1]) if w in ("ان", "بان")][:1]
+    t = tables()
+    for head in heads:
+        word = words[head]
+        first = word[1:] if word[:1] in "وف" and len(word) > 3 else word
+        for reason, _window, single, _phrases in t.cancellers:
+            if reason in GOVERNING and (word in single or first in single):
+                if any(_listed(w, t.success) for w in words[head + 1:]):
+                    return None
+                return reason
+    return None
+
+
 @lru_cache(maxsize=4096)
 def find_triggers(folded: str) -> tuple[Trigger, ...]:
     """Every trigger in a folded text, in order, each with its cancel reason (if any)."""
@@ -254,6 +280,8 @@ def find_triggers(folded: str) -> tuple[Trigger, ...]:
                 text.startswith("و") and not _CLAUSE_MARK.search(folded, before.end,
                                                                    match.start()):
             reason = before.cancelled_by  # "نفى … انشقاق عناصر وانضمامهم": both denied
+        if reason is None and kind in ("noun", "plural") and not any(f.live for f in found):
+            reason = _governed_from_start(folded, match.start())
         found.append(Trigger(match.start(), match.end(), kind, text, reason,
                              _political(folded, match.start(), match.end())))
     return tuple(found)

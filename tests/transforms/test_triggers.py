@@ -198,3 +198,22 @@ def test_a_tally_noun_in_construct_before_the_definite_noun_is_a_tally():
     # "وصل عدد كبار الضباط الذين فروا إلى 12": how many so far; "عدد من الضباط" is some of them
     assert reasons("وصل عدد كبار الضباط الذين فروا إلى البلد المجاور إلى 12") == ["tally"]
     assert reasons("فر عدد من الضباط إلى البلد المجاور") == [None]
+
+
+def test_a_verb_opening_the_sentence_governs_its_verbal_noun_past_the_commas():
+    # the call or attempt opens the sentence; a long subject set off by a comma comes between
+    assert reasons("ناشدت فصائل محلية في ريف المدينة الشرقي، عناصر الكتيبة بالانشقاق عنها") == ["call"]
+    assert reasons("حاول عدد من الجنود التابعين للفوج الانشقاق عن صفوفه، ليلة الأحد، عبر الهرب نحو النهر") \
+        == ["intention", "intention"]
+    # a verb in between tells the act itself; so does an attempt that succeeded
+    assert reasons("حاول الفوج منع عناصره، لكن عشرة منهم انشقوا ليلاً") == [None]
+    assert reasons("حاول الجنود مراراً، وتمكنوا أخيراً من الهرب نحو النهر") == [None]
+    # an act told before the opening verb's noun is a report, not a call
+    assert reasons("انشق عشرة عناصر عن الفوج، ودعا قائدهم رفاقه للانشقاق") == [None, "call"]
+
+
+def test_the_verb_opening_reported_speech_governs_its_verbal_noun_past_the_commas():
+    # "that" opening the reported clause with an attempt or a call: what follows is its object
+    assert reasons("وقال مصدر محلي إن محاولة عناصر من الفوج، قبل يومين، الفرار نحو النهر فشلت") == ["intention"]
+    assert reasons("وذكر الموقع أن دعوات الفصائل المحلية، منذ أسبوع، لعناصر الفوج بالانشقاق تتكرر") == ["call"]
+    assert reasons("وقال مصدر محلي إن محاولة عناصر من الفوج، قبل يومين، نجحت في الفرار نحو النهر") == [None]
