@@ -2,6 +2,7 @@
 
     python deploy/train_extraction.py            # train, write transforms/data/models/*.json
     python deploy/train_extraction.py --check    # train, compare with the shipped files
+    python deploy/train_extraction.py --check --quick --resplit 3   # the score on 3 other splits
 
 Gold: ``../shared/corpus/dev.jsonl`` (required) and the project's own collected reports
 ``tests/fixtures/gold/*.jsonl``; the synthetic ``tests/fixtures/heldout_reports.jsonl`` stay out
@@ -172,6 +173,9 @@ def main(argv=None) -> int:
     parser.add_argument("--cv", action="store_true",
                         help="also score the pipeline on each development fold with models "
                              "trained on the other folds (an estimate for unseen reports)")
+    parser.add_argument("--resplit", type=int, default=0, metavar="N",
+                        help="also score cross-fitted on N other draws of the development folds "
+                             "(how much the score owes to one split; the untouched fold stays out)")
     parser.add_argument("--holdout", action="store_true",
                         help="also score the untouched fold (do this once, at the end)")
     parser.add_argument("--out", default=str(MODELS), help="directory for the model files")
@@ -218,6 +222,17 @@ def main(argv=None) -> int:
             part = [r for r in train_rows if folds[str(r["doc_id"])] in half]
             print(f"  {name} folds {', '.join(map(str, half))} ({len(part)} reports): "
                   f"{summary(scorer, part, events)}")
+    if args.resplit < 0:
+        parser.error(f"--resplit must be 0 or more, not {args.resplit}")
+    f1s = []
+    for seed in range(1, args.resplit + 1):
+        drawn = fold_split.redraw(rows, seed)
+        events = cross_fitted(train_rows, drawn, scorer, None, threshold)
+        f1s.append(scorer.score(train_rows, events)["events"]["f1"])
+        print(f"re-drawn development folds, draw {seed}: {summary(scorer, train_rows, events)}")
+    if f1s:
+        print(f"re-drawn development folds: events F1 mean {sum(f1s) / len(f1s):.3f} "
+              f"(min {min(f1s):.3f}, max {max(f1s):.3f}) over {len(f1s)} draws")
     if args.holdout:
         held = [r for r in rows if folds[str(r["doc_id"])] == fold_split.HOLDOUT]
         print(f"untouched fold ({len(held)} reports): "

@@ -5,7 +5,15 @@ import re
 from schemas.records import Document
 from transforms import lexicon
 from transforms.analysis import analyse_document
-from transforms.learning.folds import CONFIRM, EXPLORE, HOLDOUT, N_FOLDS, assign_folds, split
+from transforms.learning.folds import (
+    CONFIRM,
+    EXPLORE,
+    HOLDOUT,
+    N_FOLDS,
+    assign_folds,
+    redraw,
+    split,
+)
 from transforms.learning.gold import examples, link_events
 from transforms.learning.linear import LinearModel, load
 
@@ -30,6 +38,20 @@ def test_folds_are_stable_when_reports_are_added():
     dev, held = split(rows)
     assert held and dev and len(dev) + len(held) == len(rows)
     assert all(before[str(r["doc_id"])] == HOLDOUT for r in held)
+
+
+def test_a_redrawn_split_keeps_the_untouched_fold_and_moves_whole_incidents():
+    rows = [_row(f"r{i}", f"k{i // 2}") for i in range(300)] + [_row("c", "k1", "k2")]
+    base = assign_folds(rows)
+    first, again, second = redraw(rows, 1), redraw(rows, 1), redraw(rows, 2)
+    assert first == again
+    for drawn in (first, second):
+        assert {d for d, f in drawn.items() if f == HOLDOUT} == \
+            {d for d, f in base.items() if f == HOLDOUT}
+        assert set(drawn.values()) == set(range(N_FOLDS))
+        assert drawn["r2"] == drawn["r3"] == drawn["c"] == drawn["r4"] == drawn["r5"]
+    moved = sum(first[d] != base[d] for d in base)
+    assert moved > 100 and sum(first[d] != second[d] for d in base) > 100
 
 
 def test_the_explored_and_confirming_halves_part_the_development_folds():

@@ -32,9 +32,8 @@ def _bucket(key: str, n_folds: int) -> int:
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % n_folds
 
 
-def assign_folds(rows: Iterable[dict], n_folds: int = N_FOLDS) -> dict[str, int]:
-    """doc_id → fold for gold rows (``doc_id`` and ``events[].event_key``)."""
-    rows = list(rows)
+def _components(rows: list[dict]) -> dict[str, str]:
+    """doc_id → the smallest key of its component (reports linked by a shared ``event_key``)."""
     parent: dict[str, str] = {}
     for row in rows:
         nodes = ["doc:" + str(row["doc_id"])]
@@ -49,9 +48,24 @@ def assign_folds(rows: Iterable[dict], n_folds: int = N_FOLDS) -> dict[str, int]
     members: dict[str, list[str]] = {}
     for node in parent:
         members.setdefault(_find(parent, node), []).append(node)
-    fold_of_root = {root: _bucket(min(nodes), n_folds) for root, nodes in members.items()}
-    return {str(row["doc_id"]): fold_of_root[_find(parent, "doc:" + str(row["doc_id"]))]
+    smallest = {root: min(nodes) for root, nodes in members.items()}
+    return {str(row["doc_id"]): smallest[_find(parent, "doc:" + str(row["doc_id"]))]
             for row in rows}
+
+
+def assign_folds(rows: Iterable[dict], n_folds: int = N_FOLDS) -> dict[str, int]:
+    """doc_id → fold for gold rows (``doc_id`` and ``events[].event_key``)."""
+    return {doc_id: _bucket(key, n_folds) for doc_id, key in _components(list(rows)).items()}
+
+
+def redraw(rows: Iterable[dict], seed: int, n_folds: int = N_FOLDS) -> dict[str, int]:
+    """Folds with the development reports' components drawn again by ``seed`` into the
+    development folds 1 … n_folds-1; the untouched fold keeps exactly its reports. Scoring a
+    change on several draws tells how much a cross-fitted score owes to one split."""
+    keys = _components(list(rows))
+    return {doc_id: HOLDOUT if _bucket(key, n_folds) == HOLDOUT
+            else 1 + _bucket(f"{seed}:{key}", n_folds - 1)
+            for doc_id, key in keys.items()}
 
 
 def split(rows: Iterable[dict], n_folds: int = N_FOLDS) -> tuple[list[dict], list[dict]]:
