@@ -249,13 +249,12 @@ def _governed_from_start(folded: str, start: int) -> str | None:
         return None
     # the sentence's first word, or the first after the "that" of reported speech
     # ("وقال مصدر إن … حاولوا …، … الفرار")
-    heads = [0] + [i + 1 for i, w in enumerate(words[:-1]) if w in ("ان", "بان")][:1]
+    links = lexicon.words("triggers", "speech_links")
+    heads = [0] + [i + 1 for i, w in enumerate(words[:-1]) if w in links][:1]
     t = tables()
     for head in heads:
-        word = words[head]
-        first = word[1:] if word[:1] in "وف" and len(word) > 3 else word
         for reason, _window, single, _phrases in t.cancellers:
-            if reason in GOVERNING and (word in single or first in single):
+            if reason in GOVERNING and _listed(words[head], single):
                 if any(_listed(w, t.success) for w in words[head + 1:]):
                     return None
                 return reason
