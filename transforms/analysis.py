@@ -21,7 +21,7 @@ from schemas.records import Destination, Document
 from transforms import actors as actor_table
 from transforms import lexicon
 from transforms.actors import ActorInfo
-from transforms.destinations import destination_spans
+from transforms.destinations import destination_spans, loose_destination_spans
 from transforms.mentions import (
     FRONTS,
     Count,
@@ -115,6 +115,8 @@ class Sentence:
     counts: tuple[CountAt, ...] = ()
     times: tuple[TimeAt, ...] = ()
     destinations: tuple[DestinationAt, ...] = ()
+    # phrases of the looser reading (destinations.loose_destination_spans): the slot only
+    loose_destinations: tuple[DestinationAt, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @property
@@ -318,6 +320,8 @@ def analyse_span(span: Span, number: int, published: str | None = None) -> Sente
                            for t in find_times(span.text, published))
     sentence.destinations = tuple(DestinationAt(s, e, d) for s, e, d in
                                   destination_spans(folded, 0, span.text, index))
+    sentence.loose_destinations = tuple(DestinationAt(s, e, d) for s, e, d in
+                                        loose_destination_spans(folded, span.text, index))
     return sentence
 
 

@@ -205,7 +205,8 @@ def merge(into: Incident, other: Incident, fill_only: bool = False) -> None:
         into.governorate_ar = other.governorate_ar or into.governorate_ar
     into.area_ar = into.area_ar or other.area_ar
     into.governorate_ar = into.governorate_ar or other.governorate_ar
-    if into.destination is None or into.destination.id == "unknown":
+    if into.destination is None or into.destination.id == "unknown" or not (
+            into.destination.id or into.destination.name_ar):  # a phrase with no name
         into.destination = other.destination or into.destination
     into.time = into.time or other.time
     into.parent = into.parent or other.parent

@@ -432,12 +432,19 @@ def governorate_of(place: PlaceRef | None, s: Sentence, area: str | None) -> str
 # ----------------------------------------------------------------------------- destination, time
 
 def choose_destination(s: Sentence, trigger: Trigger | None) -> Destination | None:
-    """Where they went: a known side before free text, after the act when possible."""
-    after = [d for d in s.destinations if trigger is None or d.end > trigger.start - 20]
-    pool = after or list(s.destinations)
+    """Where they went: a known side before free text (a group by its head first), then a place
+    reached, after the act when possible; the looser reading's phrases count here too."""
+    spans = list(s.destinations) + list(s.loose_destinations)
+    after = [d for d in spans if trigger is None or d.end > trigger.start - 20]
+    pool = after or spans
     known = next((d.dest for d in pool if d.dest is not None and d.dest.id), None)
-    return known or next((d.dest for d in pool if d.dest is not None), None) or \
-        _place_reached(s, [d for d in pool if d.dest is None])
+    names = [d.dest for d in pool if d.dest is not None and d.dest.name_ar]
+    # a group named by its head ("قوات الأمن"، "غرفة عمليات X") before other free text
+    named = next((d for d in names if fold_word(d.name_ar.split()[0]) in
+                  lexicon.words("units", "heads")), names[0] if names else None)
+    # a phrase read as no name ("نحو أسبوع"، "السبب …") gives way to a place reached
+    return known or named or _place_reached(s, [d for d in pool if d.dest is None]) or \
+        next((d.dest for d in pool if d.dest is not None), None)
 
 
 def _place_reached(s: Sentence, spans: list) -> Destination | None:

@@ -133,3 +133,58 @@ def test_a_name_after_known_as_and_an_article_taken_by_la():
     assert (dest.id, dest.name_ar) == (None, "الحراك المدني")
     [dest] = dests("انشق عشرات العناصر وانضمامهم للحراك المدني ضد الحكومة")
     assert (dest.id, dest.name_ar) == (None, "الحراك المدني")
+
+
+def loose(text: str):
+    from transforms.destinations import loose_destination_spans
+    folded, index = fold(text)
+    return [d for _, _, d in loose_destination_spans(folded, text, index)]
+
+
+def chosen(text: str):
+    from transforms import slots
+    from transforms.analysis import analyse_span
+    from transforms.incidents import main_trigger
+    from transforms.sentences import Span
+    s = analyse_span(Span(0, len(text), text), 0)
+    return slots.choose_destination(s, main_trigger(s))
+
+
+def test_the_looser_reading_is_for_the_slot_only():
+    text = "انشق خمسة مجندين عن الكتيبة ووصولهم للأراضي اللبنانية فجر اليوم"
+    assert dests(text) == []  # the sentence's features do not see it
+    assert [d.id for d in loose(text)] == ["lebanon"]
+    assert chosen(text).id == "lebanon"
+
+
+def test_arrival_and_surrender_with_a_bare_la_and_a_prefixed_join():
+    [dest] = loose("فرّ عنصران من الفوج ثم اتجها لقوات سوريا الديمقراطية شمالاً")
+    assert dest.id == "sdf"
+    [dest] = loose("ترك الملازم موقعه ليلتحق بصفوف فيلق الشام في الريف")
+    assert dest.id == "faylaq_al_sham"
+
+
+def test_a_verb_of_going_told_before_commas():
+    assert chosen("قالت شبكة محلية إن ستة جنود وصلوا ليل الجمعة، إلى بلدة الكرك الشرقي") \
+        .name_ar == "بلدة الكرك الشرقي"
+    assert chosen("انشق ضابط من الفرقة، مشيراً إلى أنهم ينتظرون الأوامر") is None
+    # a verbal noun of leaving is a verb of going for the looser reading
+    assert chosen("أعلنت السرية انشقاقها بعد أن أمّنت خروج عناصرها باتجاه بلدة الكرك الشرقي") \
+        .name_ar == "بلدة الكرك الشرقي"
+    assert chosen("انشق عنصران من السرية، وقاتلا إلى جانبهم في الريف") is None
+
+
+def test_the_group_that_secured_the_defection():
+    assert chosen("تمكنت فصائل المعارضة من تأمين انشقاق أربعة عناصر من قوات النظام").id == \
+        "opposition"
+    assert chosen("انشق عنصران من الفوج خلال الاشتباك مع الفصائل التي أمنت عملية هروبهم").id == \
+        "opposition"
+    assert chosen("انشق جنديان من اللواء بالتنسيق مع فيلق الشام قرب البلدة").id == "faylaq_al_sham"
+    # a group taking them in beats the town they were brought to, and its name ends at و
+    dest = chosen("انشق عشرة عناصر من الفوج وجرى تأمينهم من قبل قوات الأمن ونقلهم إلى مدينة حمص")
+    assert dest.name_ar == "قوات الأمن"
+
+
+def test_a_name_split_by_quotation_marks_is_read_as_written():
+    [dest] = dests("انشق القيادي عن الهيئة وانضم إلى تجمع ”أنصار الحق“ المسلح")
+    assert dest.name_ar == "تجمع ”أنصار الحق“ المسلح"
