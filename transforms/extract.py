@@ -49,6 +49,7 @@ from transforms.incidents import (
     relation_of,
     sentence_features,
     subject_role,
+    told_abroad,
 )
 from transforms.learning import linear
 from transforms.mentions import lookup, resolve_geo
@@ -497,6 +498,7 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
     counts = document_group_counts(sentences)
     incidents: list[Incident] = []
     headline: list[Incident] = []
+    abroad = told_abroad(sentences)  # a report from Yemen or Iraq tells no incident in Syria
     for pos, s in enumerate(sentences):
         features = sentence_features(sentences, pos) if s.triggers else None
         score = sentence_model.probability(features) if features is not None else 0.0
@@ -511,6 +513,8 @@ def find_incidents(sentences: list[Sentence], models=None) -> list[Incident]:
             score = min(1.0, score + GROUP_EVIDENCE * (best - 0.5))
         if features is not None and plain_act(sentences, pos, features):
             score = max(score, sentence_model.threshold)
+        if abroad:
+            score = 0.0
         if s.triggers and all(t.cancelled_by in _never_an_act() for t in s.triggers):
             score = 0.0  # every act told is one the conventions never count (a prison escape)
         if score < sentence_model.threshold or _follow_up(s, last, pos):

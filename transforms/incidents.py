@@ -15,6 +15,9 @@ holds, and for a group its shape (listed, numbered, quoted, named), the word tha
 the sentence (عن/من صفوف/عناصر/إلى/التابع لـ/مصادر …, classes in ``data/relations.yaml``),
 where it stands from the trigger, and whether another group in the sentence is its unit or its
 parent. Every function is pure.
+
+``told_abroad`` is no feature: it tells ``extract.find_incidents`` that a report is about an
+incident outside Syria (``data/abroad.yaml``), which gives no event whatever the scores.
 """
 from __future__ import annotations
 
@@ -291,6 +294,70 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
            for d in s.destinations):
         f["destination_in_clause"] = 1.0
     return f
+
+
+# ----------------------------------------------------------------------------- where
+
+ABROAD = "abroad"  # data/abroad.yaml: places and forces outside Syria, and Syria's own name
+# Sides whose names do not tell the report is about Syria: they fight abroad too (ISIS in Iraq,
+# Hezbollah in Lebanon, the Iraqi militias of Iran) or are foreign states and coalitions.
+CROSS_BORDER_SIDES = frozenset({"other", "isis", "iran_backed"})
+AFTER_ACT_FROM = re.compile(r"\s+(?:[^\s.،,]+\s+){0,2}عن\s+")  # "انشق جندي عن " before the unit
+
+
+@cache
+def _abroad_pattern(key: str) -> re.Pattern:
+    """A whole-word regex of list ``key`` of ``abroad.yaml``, clitics and article before."""
+    return re.compile(rf"(?<![\w])[وف]?[بل]?(?:ال|ل)?(?:{lexicon.pattern(ABROAD, key)})(?![\w])")
+
+
+def _syrian_group(g: GroupMention) -> bool:
+    """A listed group of a Syrian side (not an umbrella name, not a force of every border)."""
+    return (g.actor is not None and not g.actor.generic
+            and actor_table.side_of(g.actor.id) not in CROSS_BORDER_SIDES)
+
+
+def where_told(s: Sentence) -> tuple[bool, bool]:
+    """(names a place or force abroad, names something only Syrian) for sentence ``s``.
+
+    Syrian: Syria's own name, a place the gazetteer knows (unless a foreign name covers it)
+    or a listed group of a Syrian side; the forces that fight on both sides of a border and
+    umbrella names ("الجيش") tell nothing."""
+    spans = [m.span() for key in ("places", "forces")
+             for m in _abroad_pattern(key).finditer(s.folded)
+             if not any(g.start <= m.start() and m.end() <= g.end and g.actor is not None
+                        and actor_table.side_of(g.actor.id) != "other" for g in s.groups)]
+    syrian = bool(_abroad_pattern("syria").search(s.folded))
+    if not syrian:
+        syrian = any(p.ref.place is not None and not any(a < p.end and p.start < b
+                                                         for a, b in spans)
+                     for p in s.places)
+    if not syrian:
+        syrian = any(_syrian_group(g) and not any(a < g.end and g.start < b for a, b in spans)
+                     for g in s.groups)
+    return bool(spans), syrian
+
+
+def _left_a_foreign_force(s: Sentence) -> bool:
+    """An act whose unit left is a force of another country: "انشقاقه عن الجيش اللبناني"."""
+    forces = _abroad_pattern("forces")
+    for t in s.triggers:  # عن within the three words after the act ("انشق جندي عن …")
+        gap = AFTER_ACT_FROM.match(s.folded, t.end)
+        if gap and forces.match(s.folded, gap.end()):
+            return True
+    return False
+
+
+def told_abroad(sentences: list[Sentence]) -> bool:
+    """True for a report of an incident outside Syria, which the conventions never count: it
+    names places or forces abroad and nothing only Syrian (a defection in Yemen, Iraq or
+    Libya), or it tells an act against a foreign army and no Syrian unit that anyone left."""
+    marks = [where_told(s) for s in sentences]
+    if any(a for a, _ in marks) and not any(y for _, y in marks):
+        return True
+    return any(_left_a_foreign_force(s) for s in sentences) and not any(
+        _syrian_group(g) and group_relation(s, g) == "from"
+        for s in sentences for g in s.groups)
 
 
 def live_sentences(sentences: list[Sentence]) -> list[int]:

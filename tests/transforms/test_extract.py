@@ -673,3 +673,37 @@ def test_an_incident_told_without_a_place_takes_the_reports_place():
     assert [e.location.name_ar for e in extract_events(doc(once))] == ["منبج"]  # the only place
     two = text.replace("في مدينة منبج بعد اشتباكات", "في مدينة الباب بعد اشتباكات")
     assert [e.location.name_ar for e in extract_events(doc(two))] == [None]  # each named once
+
+
+def test_a_defection_abroad_gives_no_event():
+    # a report that names only places and forces outside Syria: not a Syrian incident
+    text = ("انشقاق كتيبة عن قوات الحوثي\n\n"
+            "أعلن قائد الكتيبة الثانية مشاة في محافظة مأرب انشقاقه مع 40 من عناصره عن جماعة "
+            "الحوثي وانضمامه إلى الجيش اليمني.\n\n"
+            "وقالت مصادر محلية في صنعاء إن الكتيبة سلمت أسلحتها.")
+    assert extract_events(doc(text)) == []
+
+
+def test_a_syrian_defector_who_reaches_a_city_abroad_is_still_an_incident():
+    # the same report told of a Syrian unit: the foreign city is only where they arrived
+    text = ("انشق 40 عنصراً من قوات النظام في ريف حلب الجنوبي ووصلوا لاحقاً إلى إسطنبول.\n\n"
+            "وقالت مصادر محلية إن العناصر سلموا أسلحتهم.")
+    assert [e.count for e in extract_events(doc(text))] == [40]
+
+
+def test_where_a_sentence_is_told():
+    from transforms.incidents import told_abroad, where_told
+    abroad = analyse_document(doc("انشق 20 جندياً من الجيش العراقي في محافظة ديالى."))
+    assert [where_told(s) for s in abroad] == [(True, False)] and told_abroad(abroad)
+    home = analyse_document(doc("انشق 20 جندياً من قوات النظام في ريف إدلب وفروا إلى لبنان."))
+    assert where_told(home[0]) == (True, True) and not told_abroad(home)
+    # a Lebanese force named with its country does not put the report abroad
+    ally = analyse_document(doc("انشق 5 عناصر من حزب الله اللبناني."))
+    assert not told_abroad(ally)
+
+
+def test_a_defection_from_a_foreign_army_gives_no_event():
+    # a Syrian group is named only as where the soldier went: the army he left is abroad
+    text = ("انشق جندي عن الجيش اللبناني في الشمال وانضم إلى جبهة النصرة.\n\n"
+            "وقال مصدر إن الجندي أعلن انشقاقه عن الجيش في تسجيل مصور.")
+    assert extract_events(doc(text)) == []
