@@ -707,3 +707,16 @@ def test_a_defection_from_a_foreign_army_gives_no_event():
     text = ("انشق جندي عن الجيش اللبناني في الشمال وانضم إلى جبهة النصرة.\n\n"
             "وقال مصدر إن الجندي أعلن انشقاقه عن الجيش في تسجيل مصور.")
     assert extract_events(doc(text)) == []
+
+
+def test_a_place_abroad_that_syria_shares_does_not_put_the_report_abroad():
+    # every place of the abroad list that the gazetteer also knows in Syria stays Syrian
+    from transforms import lexicon
+    from transforms.gazetteer import Gazetteer, name_key
+    gazetteer = Gazetteer.load()
+    shared = [name for name in lexicon.words("abroad", "places")
+              if gazetteer._index.get(name_key(name))]
+    assert shared == []
+    # an unlisted unit in a town of Daraa that shares its name with a Lebanese city
+    text = "انشق 6 عناصر من كتيبة الأنصار في بلدة صيدا بريف المحافظة الشرقي."
+    assert [e.count for e in extract_events(doc(text))] == [6]
