@@ -318,10 +318,11 @@ def analyse_span(span: Span, number: int, published: str | None = None) -> Sente
                             for c in find_counts(span.text))
     sentence.times = tuple(TimeAt(to_f(t.start), to_f(t.end), t)
                            for t in find_times(span.text, published))
-    sentence.destinations = tuple(DestinationAt(s, e, d) for s, e, d in
-                                  destination_spans(folded, 0, span.text, index))
-    sentence.loose_destinations = tuple(DestinationAt(s, e, d) for s, e, d in
-                                        loose_destination_spans(folded, span.text, index))
+    strict = destination_spans(folded, 0, span.text, index)
+    sentence.destinations = tuple(DestinationAt(s, e, d) for s, e, d in strict)
+    sentence.loose_destinations = tuple(
+        DestinationAt(s, e, d) for s, e, d in
+        loose_destination_spans(folded, span.text, index, strict))
     return sentence
 
 

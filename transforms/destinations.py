@@ -31,8 +31,7 @@ MOTION = re.compile(r"(?<![\w])(?:[وف])?(?:توجه(?:وا|ت|ا|تا|هم|ه�
                     r"انفسهم|نفسه|نفسيهما|الوصول|وصول|والوصول|العبور|والعبور|عبورهم|الفرار|والفرار|الهروب)"
                     r"(?![\w])")
 # More verbs of going, read only by the looser reading (loose_destination_spans)
-MOTION_MORE = re.compile(r"(?<![\w])(?:[وف])?(?:[يتل]{1,2}لتحق\S*|لينضم\S*|اتجه\S*|التجا\S*|استسلم\S*|"
-                         r"استسلام\S*|دخول\S*|خروج\S*|اخراج\S*)(?![\w])")
+MOTION_MORE = re.compile(rf"(?<![\w])(?:[وف])?(?:{lexicon.pattern(FILE, 'loose_motion')})(?![\w])")
 DEST_PREP = re.compile(
     r"(?<![\w])(?<!بالاضافه\s)(?:الي|نحو|باتجاه|اتجاه|تجاه|صوب|لصالح|الى)\s+(?:صفوف\s+)?|"
     r"(?<![\w])و?(?:[يت]?نضم|انضم)\S*\s+(?:الي\s+(?:صفوف\s+)?|(?=ل))|"
@@ -62,9 +61,7 @@ SECURED_AFTER = re.compile(
     r"(?<![\w])(?:التي\s+|الذي\s+)?(?:و?امن(?:ت|وا)?|و?سهل(?:ت|وا)?|"
     r"(?:تمكنت|تمكن|استطاعت|استطاع|نجحت|نجح)\s+(?:من\s+)?(?:تامين|تسهيل))\s+"
     r"(?:عمليه\s+)?(?:انشقاق|هروب|خروج|وصول|فرار)")
-SECURED_BEFORE = re.compile(
-    r"(?<![\w])(?:من\s+قبل|تحت\s+حمايه|بحمايه|بالتنسيق\s+مع|بعد\s+التنسيق\s+مع|"
-    r"بعد\s+تنسيق(?:هم|ه|هما)?\s+مع|بتنسيق\s+مع)\s+")
+SECURED_BEFORE = re.compile(rf"(?<![\w])(?:{lexicon.pattern(FILE, 'helper_before')})\s+")
 ADDED = re.compile(r"(?:^|\s)(?:[وب]?(?:ال)?اضافه|علاوه)$")  # "إضافة إلى": no destination
 AREA_WORDS = re.compile(r"^(?:ال)?(?:مناطق|منطقه|المناطق|المنطقه)\s+(?:سيطره\s+)?")
 UNDER_CONTROL = re.compile(r"(?:الواقعه|الخاضعه|الواقع|الخاضع|التي\s+تخضع|التي\s+تسيطر\s+عليها)"
@@ -96,14 +93,16 @@ def destination_spans(folded: str, after: int, original: str = "",
     return out
 
 
-def loose_destination_spans(folded: str, original: str = "",
-                            index=None) -> list[tuple[int, int, Destination | None]]:
+def loose_destination_spans(folded: str, original: str = "", index=None,
+                            strict=None) -> list[tuple[int, int, Destination | None]]:
     """Destination phrases of a looser reading, for the destination slot only (the sentence's
     features, group choice and place read ``destination_spans``): a verb of going told before
     commas, a prefixed or bare-لـ verb (LOOSE_PREP), and the group that secured the defection or
     took the defectors in, named before its verb, after a passive or as the partner of a
-    coordination. Phrases the strict reading has are left out; only names and places."""
-    strict = destination_spans(folded, 0, original, index)
+    coordination. Phrases the strict reading has (``strict``: ``destination_spans`` of the same
+    sentence) are left out; only names and places."""
+    if strict is None:  # the strict reading's phrases, when the caller has none at hand
+        strict = destination_spans(folded, 0, original, index)
     taken = {b for b, _, _ in strict}
     out = [(b, e, d) for b, e, d, loose in _prep_spans(DEST_PREP, folded, 0, original, index, True)
            if loose]
@@ -180,9 +179,11 @@ def _names_a_helper(words: list[str]) -> bool:
     """True when the words start with a group's head word, a listed group or a side's name."""
     if not words:
         return False
-    first = re.sub(r"^[وفل]", "", words[0]) if words[0][:1] in "وفل" and \
-        words[0][1:] in lexicon.words("units", "heads") else words[0]
-    return first in lexicon.words("units", "heads") or _generic_side(words) is not None or \
+    # a head word as written, or after و/ف/ل (units.head_noun would also take the article:
+    # "أعلنت السرية … أمّنت خروج عناصرها" names the defectors, not a helper)
+    heads = lexicon.words("units", "heads")
+    first = words[0][1:] if words[0][:1] in "وفل" and words[0][1:] in heads else words[0]
+    return first in heads or _generic_side(words) is not None or \
         any(m.start == 0 for m in actor_table.find_actors(" ".join(words)))
 
 

@@ -46,10 +46,10 @@ def _words(key: str) -> frozenset[str]:
 
 
 @cache
-def _pattern(key: str, clitics: str = "") -> re.Pattern:
-    """A whole-word regex of list ``key`` (its phrases may span spaces), ``clitics`` before."""
-    words = lexicon.alternation(lexicon.phrases(FILE, key)).replace("\\ ", r"\s+")
-    return re.compile(rf"(?<![\w]){clitics}(?:{words})(?![\w])")
+def _pattern(key: str, clitics: str = "", name: str = FILE) -> re.Pattern:
+    """A whole-word regex of list ``key`` of data file ``name`` (its phrases may span spaces,
+    an entry ending in ``*`` takes any ending), ``clitics`` before."""
+    return re.compile(rf"(?<![\w]){clitics}(?:{lexicon.pattern(name, key)})(?![\w])")
 
 
 def _background() -> re.Pattern:
@@ -305,10 +305,9 @@ CROSS_BORDER_SIDES = frozenset({"other", "isis", "iran_backed"})
 AFTER_ACT_FROM = re.compile(r"\s+(?:[^\s.،,]+\s+){0,2}عن\s+")  # "انشق جندي عن " before the unit
 
 
-@cache
 def _abroad_pattern(key: str) -> re.Pattern:
     """A whole-word regex of list ``key`` of ``abroad.yaml``, clitics and article before."""
-    return re.compile(rf"(?<![\w])[وف]?[بل]?(?:ال|ل)?(?:{lexicon.pattern(ABROAD, key)})(?![\w])")
+    return _pattern(key, r"[وف]?[بل]?(?:ال|ل)?", ABROAD)
 
 
 def _syrian_group(g: GroupMention) -> bool:

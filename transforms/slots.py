@@ -17,6 +17,7 @@ from transforms.analysis import CountAt, GroupMention, Place, Sentence
 from transforms.mentions import Count, PlaceRef, TimeRef, lookup
 from transforms.normalize import fold_word
 from transforms.triggers import Trigger, trigger_number
+from transforms.units import head_noun
 
 FILE = "extraction"
 WORD = re.compile(r"[\w]+")
@@ -440,8 +441,8 @@ def choose_destination(s: Sentence, trigger: Trigger | None) -> Destination | No
     known = next((d.dest for d in pool if d.dest is not None and d.dest.id), None)
     names = [d.dest for d in pool if d.dest is not None and d.dest.name_ar]
     # a group named by its head ("قوات الأمن"، "غرفة عمليات X") before other free text
-    named = next((d for d in names if fold_word(d.name_ar.split()[0]) in
-                  lexicon.words("units", "heads")), names[0] if names else None)
+    named = next((d for d in names if head_noun(fold_word(d.name_ar.split()[0]))),
+                 names[0] if names else None)
     # a phrase read as no name ("نحو أسبوع"، "السبب …") gives way to a place reached
     return known or named or _place_reached(s, [d for d in pool if d.dest is None]) or \
         next((d.dest for d in pool if d.dest is not None), None)
