@@ -24,12 +24,7 @@ GENERIC_SIDES = {" ".join(fold_word(w) for w in k.split()): (k, v)
 NATIONALITIES = {fold_word(k): v for k, v in _DATA["nationalities"].items()}
 POSTS = frozenset(fold_word(w) for w in _DATA["posts"])
 
-MOTION = re.compile(r"(?<![\w])(?:[وف])?(?:توجه(?:وا|ت|ا|تا|هم|هما)?|متجه(?:ين|ا|ون|ه)?|عبروا|عبرا|عبر|"
-                    r"وصل\S*|وصول\S*|لجا(?:وا|ت|ا)?|لجو\S*|انتقل\S*|انتقال\S*|فرا|فرتا|هربا|سلكوا|ذهبوا|اتجهوا|قطعوا|"
-                    r"لاذ|لاذوا|خرجوا|غادر|غادروا|انضم\S*|التح\S*|تسليم|سلموا|سلم|هربوا|فروا|"
-                    r"فر|هرب|انشق\S*|فرار\S*|هروب\S*|تهريب\S*|نقلهم|نقل|عودتهم|الوجهه|مصطحبين|"
-                    r"انفسهم|نفسه|نفسيهما|الوصول|وصول|والوصول|العبور|والعبور|عبورهم|الفرار|والفرار|الهروب)"
-                    r"(?![\w])")
+MOTION = re.compile(rf"(?<![\w])(?:[وف])?(?:{lexicon.pattern(FILE, 'motion')})(?![\w])")
 # More verbs of going, read only by the looser reading (loose_destination_spans)
 MOTION_MORE = re.compile(rf"(?<![\w])(?:[وف])?(?:{lexicon.pattern(FILE, 'loose_motion')})(?![\w])")
 DEST_PREP = re.compile(
