@@ -205,8 +205,12 @@ def _coordinated(s: Sentence, chosen: list[tuple[float, GroupCandidate]]):
 
 
 def _combined(s: Sentence, cands: list[GroupCandidate]) -> GroupCandidate:
-    """One candidate for groups told together ("الدفاع الوطني والفوج 47": one count)."""
+    """One candidate for groups told together ("الدفاع الوطني والفوج 47": one count). A group
+    named inside another's name (a quoted "X وY" and the Y in it) is told once."""
     mentions = sorted((c.mention for c in cands), key=lambda g: g.start)
+    mentions = [g for g in mentions if not any(
+        o is not g and o.start <= g.start and g.end <= o.end and o.end - o.start > g.end - g.start
+        for o in mentions)]
     first = mentions[0]
     surface = " و".join(g.surface for g in mentions)
     merged = GroupMention(first.start, mentions[-1].end, surface, first.actor, first.shape,

@@ -720,3 +720,14 @@ def test_a_place_abroad_that_syria_shares_does_not_put_the_report_abroad():
     # an unlisted unit in a town of Daraa that shares its name with a Lebanese city
     text = "انشق 6 عناصر من كتيبة الأنصار في بلدة صيدا بريف المحافظة الشرقي."
     assert [e.count for e in extract_events(doc(text))] == [6]
+
+
+def test_a_group_named_inside_another_is_told_once_when_combined():
+    from transforms.extract import _combined
+    from transforms.incidents import GroupCandidate
+    text = 'أعلنت "كتيبة صقور الجبل وسرية النصر" انشقاقهما عن "هيئة تحرير الشام".'
+    s = next(s for s in analyse_document(Document(doc_id="nested", text=text)) if s.number >= 0)
+    outer = next(g for g in s.groups if g.surface == "كتيبة صقور الجبل وسرية النصر")
+    inner = next(g for g in s.groups if g.surface == "سرية النصر")
+    both = [GroupCandidate(0, outer, 0), GroupCandidate(0, inner, 0)]
+    assert _combined(s, both).mention.surface == "كتيبة صقور الجبل وسرية النصر"
