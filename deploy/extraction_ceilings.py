@@ -65,7 +65,7 @@ def labelled_events(rows: list[dict], models: tuple, names_match, sentence_on: b
         return dict(features, **{ORACLE: int(pos in linked["positions"])})
 
     def group_features(sentences, cand, counts):
-        label = gold._group_label(cand, row.get("events") or [], names_match)
+        label = gold.group_label(cand, row.get("events") or [], names_match)
         return dict(plain_group_features(sentences, cand, counts), **{ORACLE: label})
 
     plain_sentence_features, plain_group_features = extract.sentence_features, extract.group_features
@@ -85,19 +85,11 @@ def labelled_events(rows: list[dict], models: tuple, names_match, sentence_on: b
     return events
 
 
-def ceilings(rows: list[dict], models_of, names_match) -> dict[str, list[dict]]:
-    """Mode name → events; ``models_of(row)`` gives the models that extract that row."""
-    out = {}
-    for name, sentence_on, group_on in MODES:
-        events = []
-        by_models: dict[int, tuple[tuple, list[dict]]] = {}
-        for row in rows:
-            models = models_of(row)
-            by_models.setdefault(id(models), (models, []))[1].append(row)
-        for models, part in by_models.values():
-            events += labelled_events(part, models, names_match, sentence_on, group_on)
-        out[name] = events
-    return out
+def ceilings(parts: list[tuple[tuple, list[dict]]], names_match) -> dict[str, list[dict]]:
+    """Mode name → events of every part's rows, each part extracted with its own models."""
+    return {name: [event for models, rows in parts
+                   for event in labelled_events(rows, models, names_match, sentence_on, group_on)]
+            for name, sentence_on, group_on in MODES}
 
 
 def main(argv=None) -> int:
@@ -115,8 +107,7 @@ def main(argv=None) -> int:
             parser.error(f"no such gold file: {args.shipped}")
         rows = [json.loads(line) for line in args.shipped.read_text(encoding="utf-8").splitlines()
                 if line.strip()]
-        shipped = extract.shipped_models()
-        results = ceilings(rows, lambda row: shipped, scorer.names_match)
+        results = ceilings([(extract.shipped_models(), rows)], scorer.names_match)
     else:
         all_rows, _ = training.load_gold()
         folds = training.assign_folds()
@@ -124,10 +115,10 @@ def main(argv=None) -> int:
         print(f"training the models of {len({folds[str(r['doc_id'])] for r in rows})} folds …",
               file=sys.stderr, flush=True)
         threshold = load_model("sentence").threshold
-        per_fold = {fold: (dataclasses.replace(models[0], threshold=threshold), *models[1:])
-                    for fold, models in training.fold_models(rows, folds, scorer).items()}
-        results = ceilings(rows, lambda row: per_fold[folds[str(row["doc_id"])]],
-                           scorer.names_match)
+        parts = [((dataclasses.replace(models[0], threshold=threshold), *models[1:]),
+                  [r for r in rows if folds[str(r["doc_id"])] == fold])
+                 for fold, models in training.fold_models(rows, folds, scorer).items()]
+        results = ceilings(parts, scorer.names_match)
     for name, events in results.items():
         print(f"{name:26} {training.summary(scorer, rows, events)}")
     return 0

@@ -19,8 +19,7 @@ def scored():
     scorer = training.load_scorer()
     rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()
             if line.strip()]
-    models = shipped_models()
-    results = ceilings.ceilings(rows, lambda row: models, scorer.names_match)
+    results = ceilings.ceilings([(shipped_models(), rows)], scorer.names_match)
     return {name: scorer.score(rows, events) for name, events in results.items()}
 
 
@@ -40,5 +39,5 @@ def test_gold_sentence_choice_tells_no_report_without_an_incident(scored):
 
 def test_gold_labels_match_at_least_as_many_events(scored):
     plain = scored["scorers"]["events"]["matched"]
-    assert scored["group choice from gold"]["events"]["matched"] >= plain
+    assert scored["group choice from gold"]["events"]["matched"] > plain
     assert scored["both from gold"]["events"]["matched"] > plain

@@ -110,7 +110,7 @@ def link_events(row: dict, sentences: list[Sentence],
     return linked
 
 
-def _group_label(cand, events: list[dict], names_match: NamesMatch) -> int:
+def group_label(cand, events: list[dict], names_match: NamesMatch) -> int:
     """1 when the candidate is the group of one of the sentence's gold events."""
     for event in events:
         gold = event.get("group_ar")
@@ -158,7 +158,7 @@ def examples(rows: list[dict], folds: dict[str, int],
             if not label:
                 continue
             cands = group_candidates(sentences, pos)
-            labels = [_group_label(cand, linked[pos], names_match) for cand in cands]
+            labels = [group_label(cand, linked[pos], names_match) for cand in cands]
             if not any(labels):
                 continue  # the defectors' group is named elsewhere: no choice here to learn from
             for cand, label in zip(cands, labels, strict=True):
