@@ -17,6 +17,11 @@ every quote mark → ``"``; Latin lower-cased; whitespace runs → one space, en
 ``normalize_with_map(text)`` returns the same string and ``index`` with ``len(out) + 1``
 entries: ``out[i]`` comes from ``text[index[i]]`` and ``index[-1] == len(text)``, so the span
 ``out[s:e]`` is ``text[index[s]:index[e]]`` in the original.
+
+``clitic_forms(word)`` reads a folded word as proclitics and a stem: every way of cutting the
+conjunction و/ف and a preposition ب/ل/ك off its front, ل before the article included (the one
+clitic grammar of the extractor); ``strip_prefixes(word)`` is the word without the article and
+the clitics before it.
 """
 from __future__ import annotations
 
@@ -24,7 +29,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "fold_word", "normalize", "normalize_with_map", "strip_prefixes", "words"]
+__all__ = ["clitic_forms", "fold", "fold_word", "normalize", "normalize_with_map", "strip_prefixes",
+           "words"]
 
 DIACRITICS = re.compile(
     "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
@@ -46,7 +52,11 @@ MATCH_SPACES = str.maketrans({**{q: " " for q in QUOTES}, "#": " ", "_": " ", "\
 INNER_DOT = re.compile(r"(?<=[\u0621-\u064a])[.\u0640]+(?=[\u0621-\u064a])")
 WHITESPACE = re.compile(r"\s+")
 WORD = re.compile(r"[^\W_]+")
-PREFIX = re.compile(r"^(?:[وف]?[بكل]?ال|[وف]?لل)")
+# Proclitics, in the order they stand before a stem: a conjunction, then a preposition; the
+# article after them (after the preposition ل it is written ل: ل + الجيش = للجيش).
+CONJUNCTIONS = "وف"
+PREPOSITIONS = "بلك"
+ARTICLE = "ال"
 MIN_STEM = 2
 
 
@@ -104,11 +114,43 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(chars), index
 
 
+@lru_cache(maxsize=65536)
+def clitic_forms(word: str, *, preps: str = PREPOSITIONS,
+                 min_stem: int = MIN_STEM) -> tuple[tuple[int, str], ...]:
+    """The readings of a folded word as proclitics and a stem, as ``(cut, stem)`` pairs:
+    ``word[:cut]`` is the proclitics (maybe the conjunction و/ف, then maybe one preposition of
+    ``preps``) and ``stem`` what they stand before. Letters are read, not words: "فكتيبه" gives
+    ف + كتيبه and ف + ك + تيبه; the caller's word list tells which reading is a word.
+
+    The whole word ``(0, word)`` comes first, then the reading after the conjunction; after each
+    of these two, the reading after the preposition and, when ل is one of ``preps``, the reading
+    of ل before the article, whose alef is then not written ("للجيش" = ل + الجيش): that reading
+    gives the stem with the article written out, ``(1, "الجيش")``, after ``(1, "لجيش")``. Any
+    other article stays on the stem ("بالجيش" → ``(1, "الجيش")``); cutting it is the caller's
+    (``strip_prefixes``).
+
+    A clitic is cut only when at least ``min_stem`` letters are left after it (for ل before the
+    article: after the article): "وبها" gives ``(1, "بها")``, and ``(2, "ها")`` only when
+    ``min_stem`` is 2 or less. ``preps="بل"`` keeps ك on the stem.
+    """
+    forms = [(0, word)]
+    if word[:1] and word[0] in CONJUNCTIONS and len(word) - 1 >= min_stem:
+        forms.append((1, word[1:]))
+    elided = "ل" in preps
+    for base, _ in tuple(forms):
+        if word[base:base + 1] and word[base] in preps and len(word) - base - 1 >= min_stem:
+            forms.append((base + 1, word[base + 1:]))
+        if elided and word[base:base + 2] == "لل" and len(word) - base - 2 >= min_stem:
+            forms.append((base + 1, ARTICLE + word[base + 2:]))
+    return tuple(forms)
+
+
 def strip_prefixes(word: str) -> str:
-    """``word`` without a leading article and its clitics (وال، بال، كال، فال، لل…)."""
-    match = PREFIX.match(word)
-    if match and len(word) - match.end() >= MIN_STEM:
-        return word[match.end():]
+    """``word`` without a leading article and its clitics (وال، بال، كال، فال، لل…), when at least
+    ``MIN_STEM`` letters are left after the article; else ``word``."""
+    for _, stem in clitic_forms(word):
+        if stem.startswith(ARTICLE) and len(stem) - len(ARTICLE) >= MIN_STEM:
+            return stem[len(ARTICLE):]
     return word
 
 

@@ -4,6 +4,7 @@ import random
 import pytest
 
 from transforms.normalize import (
+    clitic_forms,
     fold,
     fold_word,
     normalize,
@@ -97,9 +98,60 @@ def test_map_random_texts_agree_with_normalize():
     ("وكاله", "وكاله"),  # و/ك without the article are kept
     ("بلده", "بلده"),
     ("عنصرا", "عنصرا"),
+    ("والد", "والد"),  # one letter after "ال"
+    ("فالجبل", "جبل"),
+    ("بالجبل", "جبل"),
+    ("لالجبل", "جبل"),  # ل with the article written whole
 ])
 def test_strip_prefixes(word, expected):
     assert strip_prefixes(word) == expected
+
+
+@pytest.mark.parametrize("word, kwargs, expected", [
+    # no clitic letter in front: the whole word only
+    ("جيش", {}, [(0, "جيش")]),
+    ("", {}, [(0, "")]),
+    # conjunction, then preposition; the article stays on the stem
+    ("وبالكتيبه", {}, [(0, "وبالكتيبه"), (1, "بالكتيبه"), (2, "الكتيبه")]),
+    ("فكتيبه", {}, [(0, "فكتيبه"), (1, "كتيبه"), (2, "تيبه")]),
+    # a preposition is not a conjunction: no و/ف after it
+    ("بوحده", {}, [(0, "بوحده"), (1, "وحده")]),
+    # ل before the article hides its alef: both readings, the article written out in the second
+    ("للجيش", {}, [(0, "للجيش"), (1, "لجيش"), (1, "الجيش")]),
+    ("وللجيش", {}, [(0, "وللجيش"), (1, "للجيش"), (2, "لجيش"), (2, "الجيش")]),
+    # preps narrows the prepositions: without ك the word stays whole; without ل, no لل reading
+    ("كالعاده", {}, [(0, "كالعاده"), (1, "العاده")]),
+    ("كالعاده", {"preps": "بل"}, [(0, "كالعاده")]),
+    ("وكتيبه", {"preps": "بل"}, [(0, "وكتيبه"), (1, "كتيبه")]),
+    ("للجيش", {"preps": "بك"}, [(0, "للجيش")]),
+    ("بلده", {"preps": "بل"}, [(0, "بلده"), (1, "لده")]),
+    # min_stem: letters that must stay after a cut (after the article, for ل before it)
+    ("وبها", {}, [(0, "وبها"), (1, "بها"), (2, "ها")]),
+    ("وبها", {"min_stem": 3}, [(0, "وبها"), (1, "بها")]),
+    ("وبها", {"min_stem": 4}, [(0, "وبها")]),
+    ("لله", {}, [(0, "لله"), (1, "له")]),
+    ("لله", {"min_stem": 0}, [(0, "لله"), (1, "له"), (1, "اله")]),
+    ("لله", {"min_stem": 3}, [(0, "لله")]),
+    ("للجبل", {"min_stem": 3}, [(0, "للجبل"), (1, "لجبل"), (1, "الجبل")]),
+    ("للجبل", {"min_stem": 4}, [(0, "للجبل"), (1, "لجبل")]),
+    ("وللواء", {"min_stem": 4}, [(0, "وللواء"), (1, "للواء"), (2, "لواء")]),
+    ("ولكتيبه", {"min_stem": 5}, [(0, "ولكتيبه"), (1, "لكتيبه"), (2, "كتيبه")]),
+    ("ولكتيبه", {"min_stem": 6}, [(0, "ولكتيبه"), (1, "لكتيبه")]),
+    ("و", {"min_stem": 0}, [(0, "و"), (1, "")]),
+    ("و", {}, [(0, "و")]),
+    # both switches at once
+    ("وكالجبل", {"preps": "بل", "min_stem": 3}, [(0, "وكالجبل"), (1, "كالجبل")]),
+    ("وبالجبل", {"preps": "بل", "min_stem": 5}, [(0, "وبالجبل"), (1, "بالجبل"), (2, "الجبل")]),
+    ("وبالجبل", {"preps": "بل", "min_stem": 6}, [(0, "وبالجبل"), (1, "بالجبل")]),
+])
+def test_clitic_forms(word, kwargs, expected):
+    assert list(clitic_forms(word, **kwargs)) == expected
+
+
+def test_strip_prefixes_is_the_article_reading_of_clitic_forms():
+    assert strip_prefixes("لله") == "لله"  # ل + the article + one letter: too short
+    assert strip_prefixes("للجبل") == "جبل"  # ل + the article, not ل + لجبل
+    assert strip_prefixes("وبكتيبه") == "وبكتيبه"  # clitics without the article stay
 
 
 def test_words():
