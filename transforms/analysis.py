@@ -32,7 +32,7 @@ from transforms.mentions import (
     find_times,
     names_a_force,
 )
-from transforms.normalize import fold, fold_word
+from transforms.normalize import ARTICLE, clitic_forms, fold, fold_word
 from transforms.sentences import Span, split_sentences
 from transforms.triggers import Trigger, find_triggers
 from transforms.units import find_units, head_noun
@@ -181,17 +181,20 @@ class Sentence:
 
 # ----------------------------------------------------------------------------- groups
 
-PROCLITIC_ARTICLE = re.compile(r"^[وف]?[بلك]?(?=ال)|^[وف]?ل(?=ل)")
+def article_cut(folded_word: str) -> int | None:
+    """How many leading letters of a folded word are clitics before its article (و ف ب ل ك:
+    "والجيش" 1, "للجيش" 1, "الجيش" 0), None when it has no article."""
+    return next((cut for cut, stem in clitic_forms(folded_word, min_stem=0)
+                 if stem.startswith(ARTICLE)), None)
 
 
 def _without_clitics(folded_word: str) -> int:
     """How many leading letters of a folded word are clitics (و ف ب ل ك before a name)."""
-    match = PROCLITIC_ARTICLE.match(folded_word)
-    if match:
-        return match.end()
-    for cut in (2, 1):
-        if len(folded_word) - cut > 2 and all(c in "وفبلك" for c in folded_word[:cut]) and (
-                folded_word[cut:] in _first_words() or head_noun(folded_word[cut:])):
+    cut = article_cut(folded_word)
+    if cut is not None:
+        return cut
+    for cut, _ in reversed(clitic_forms(folded_word, min_stem=3)):
+        if cut and (folded_word[cut:] in _first_words() or head_noun(folded_word[cut:])):
             return cut
     return 0
 

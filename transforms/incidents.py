@@ -27,7 +27,8 @@ from functools import cache, lru_cache
 
 from transforms import actors as actor_table
 from transforms import attributes, lexicon, slots
-from transforms.analysis import PROCLITIC_ARTICLE, GroupMention, Sentence
+from transforms.analysis import GroupMention, Sentence, article_cut
+from transforms.normalize import clitic_forms
 from transforms.triggers import Trigger, trigger_number
 
 RELATIONS = ("from", "member", "to", "parent", "reporter", "control", "other")
@@ -35,6 +36,7 @@ MAIN_KINDS = ("verb", "leave", "surrender", "join", "exit", "flee")
 YEAR = re.compile(r"(?<![\w\d])(?:19|20)\d\d(?![\d])")
 QUESTION = re.compile(r"[؟?]")
 FILE = "incidents"  # data/incidents.yaml: the word lists of the features below
+BARE_PREPS = "بل"  # a word is looked up in the lists below without و/ف and ب/ل (ك stays)
 
 
 # The relations of a sentence's other groups that tell a candidate's part by contrast.
@@ -80,19 +82,6 @@ def _relation_words() -> dict[str, frozenset]:
     return {name: lexicon.words("relations", name) for name in RELATIONS}
 
 
-def _bare(word: str) -> list[str]:
-    """The word and its forms without the clitics و/ف and ب/ل (لـ becomes nothing)."""
-    forms = [word]
-    if len(word) > 2 and word[0] in "وف":
-        forms.append(word[1:])
-    for form in list(forms):
-        if len(form) > 2 and form[0] in "بل" and not form.startswith("ال"):
-            forms.append(form[1:])
-        if form.startswith("لل") and len(form) > 3:
-            forms.append("ال" + form[2:])
-    return forms
-
-
 def _success() -> frozenset[str]:
     """Words saying the act succeeded ("تمكن 6 جنود من الانشقاق"): those of the triggers."""
     return lexicon.words("triggers", "success")
@@ -101,7 +90,7 @@ def _success() -> frozenset[str]:
 def relation_of(word: str) -> str:
     """The relation class of the word before a group's name ("none" when unknown)."""
     table = _relation_words()
-    for form in _bare(word):
+    for _, form in clitic_forms(word, preps=BARE_PREPS):
         for name in RELATIONS:
             if form in table[name]:
                 return name
@@ -180,7 +169,7 @@ def sentence_features(sentences: list[Sentence], i: int) -> dict[str, float]:
     if any(w in _words("future") for w in before):
         f["future_or_modal"] = 1.0
     f[f"number={trigger_number(trigger) or 'unknown'}"] = 1.0
-    if trigger.kind in ("noun", "plural") and PROCLITIC_ARTICLE.match(trigger.text):
+    if trigger.kind in ("noun", "plural") and article_cut(trigger.text) is not None:
         f["main_definite"] = 1.0  # "سبب الهروب", "عملية الانشقاق": the act told already, by name
     f.update(_act_templates(s, trigger))
     counts = _person_counts(s, trigger.start)
@@ -253,11 +242,11 @@ def _capture_after(sentences: list[Sentence], i: int, trigger: Trigger) -> dict[
     capture = _words("capture")
     s = sentences[i]
     if any(form in capture for w in s.words_between(trigger.end, len(s.folded))
-           for form in _bare(w)):
+           for _, form in clitic_forms(w, preps=BARE_PREPS)):
         f["capture_after"] = 1.0
     nxt = sentences[i + 1] if i + 1 < len(sentences) else None
     if nxt is not None and any(form in capture for w in nxt.words_between(0, len(nxt.folded))
-                               for form in _bare(w)):
+                               for _, form in clitic_forms(w, preps=BARE_PREPS)):
         f["capture_next"] = 1.0
     return f
 
@@ -283,8 +272,8 @@ def _act_templates(s: Sentence, trigger: Trigger) -> dict[str, float]:
     if any(w in _words("relatives") for w in before[-2:]):
         f["relative_clause"] = 1.0  # "الذين انشقوا": who they are, not what happened
     clause = s.words_between(max(0, trigger.start - 80), trigger.start)[-8:]
-    if any(form in _success() for w in clause for form in _bare(w)) and s.same_clause(max(0, trigger.start - 60),
-                                                           trigger.start):
+    if any(form in _success() for w in clause for _, form in clitic_forms(w, preps=BARE_PREPS)) \
+            and s.same_clause(max(0, trigger.start - 60), trigger.start):
         f["managed_to"] = 1.0  # "تمكن 6 جنود من الانشقاق": the act succeeded
     if any(w in _words("after_words") for w in before[-2:]):
         f["after_the_act"] = 1.0  # "بعد انشقاقه": what came of it

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from transforms import lexicon
-from transforms.normalize import fold_word
+from transforms.normalize import clitic_forms, fold_word
 
 FILE = "units"
 TOKEN = re.compile(r"[\w]+")
+STEM_LETTERS = 4  # a clitic (و/ف, ب/ل/ك) comes off a head or a word before a name leaving 4
 QUOTES_OPEN = "«“\"'‘„"
 QUOTES_CLOSE = "»”\"'’“"
 QUOTED = re.compile(r"[«“\"„]\s*([^«»“”\"„\n]{2,80}?)\s*[»”\"“]")
@@ -87,25 +88,12 @@ def _tables():
 def head_noun(word: str) -> tuple[str, int] | None:
     """(head noun, length of the clitics before it) when ``word`` is a unit head, else None."""
     heads = _tables()["heads"]
-    for cut in _clitic_cuts(word):
+    for cut, _ in clitic_forms(word, min_stem=STEM_LETTERS):
         rest = word[cut:]
         bare = rest[2:] if rest.startswith("ال") and len(rest) > 4 else rest
         if bare in heads:
             return bare, cut
     return None
-
-
-def _clitic_cuts(word: str) -> list[int]:
-    """Possible lengths of proclitics (و/ف, then ب/ل/ك) before a word's stem."""
-    cuts = [0]
-    if len(word) > 4 and word[0] in "وف":
-        cuts.append(1)
-    for base in list(cuts):
-        if len(word) - base > 4 and word[base] in "بلك":
-            cuts.append(base + 1)
-    if word.startswith("لل") or (len(word) > 3 and word[0] in "وف" and word[1:3] == "لل"):
-        cuts.append(word.index("لل") + 1)  # للواء → ل + لواء; لل+word keeps "ل" as the article
-    return cuts
 
 
 def _is_verb_form(head: str, token: _Token, original: str, index) -> bool:
@@ -118,7 +106,7 @@ def _is_verb_form(head: str, token: _Token, original: str, index) -> bool:
 
 def _bare_only(word: str) -> tuple[str, int] | None:
     """(noun, clitics) for a force named by a bare noun that is no unit head ("النظام")."""
-    for cut in _clitic_cuts(word):
+    for cut, _ in clitic_forms(word, min_stem=STEM_LETTERS):
         rest = word[cut:]
         if rest.startswith("ال") and rest[2:] in _tables()["bare_only"]:
             return rest[2:], cut
@@ -211,7 +199,7 @@ def _names_no_unit(before: list[str]) -> bool:
     if not before:
         return False
     word, words = before[0], _tables()["not_unit_before"]
-    return any(word[cut:] in words for cut in _clitic_cuts(word))
+    return any(word[cut:] in words for cut, _ in clitic_forms(word, min_stem=STEM_LETTERS))
 
 
 def find_units(folded: str, original: str = "", index=None) -> tuple[UnitMention, ...]:

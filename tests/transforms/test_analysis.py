@@ -2,7 +2,7 @@
 these tests)."""
 from schemas.records import Document
 from transforms import slots
-from transforms.analysis import analyse_document, analyse_span
+from transforms.analysis import _without_clitics, analyse_document, analyse_span, article_cut
 from transforms.assemble import Incident, same_incident
 from transforms.incidents import main_trigger, relation_of, subject_role
 from transforms.mentions import Count, PlaceRef
@@ -18,6 +18,16 @@ def test_listed_actor_inside_a_unit_phrase_keeps_its_name_without_clitics():
     surfaces = [g.surface for g in s.groups]
     assert surfaces[:2] == ["الدفاع الوطني", "الفرقة الرابعة"]
     assert s.groups[0].actor.id == "ndf"
+
+
+def test_clitics_before_the_article_and_before_a_name():
+    assert [article_cut(w) for w in ("الجيش", "والجيش", "وبالجيش", "للجيش", "وللجيش", "لل",
+                                     "جيش", "وكتيبه", "")] == [0, 1, 2, 1, 2, 1, None, None, None]
+    # with no article, one or two clitics come off only before a listed first word or a head
+    assert _without_clitics("وبكتيبه") == 2
+    assert _without_clitics("لكتيبه") == 1
+    assert _without_clitics("وكتاب") == 0
+    assert _without_clitics("بوكتيبه") == 1  # ب then و is no clitic pair: "وكتيبه" is a head
 
 
 def test_a_group_named_again_in_brackets_is_one_mention():
