@@ -115,8 +115,8 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 
 @lru_cache(maxsize=65536)
-def clitic_forms(word: str, *, preps: str = PREPOSITIONS,
-                 min_stem: int = MIN_STEM) -> tuple[tuple[int, str], ...]:
+def clitic_forms(word: str, *, preps: str = PREPOSITIONS, min_stem: int = MIN_STEM,
+                 elided: str = "after") -> tuple[tuple[int, str], ...]:
     """The readings of a folded word as proclitics and a stem, as ``(cut, stem)`` pairs:
     ``word[:cut]`` is the proclitics (maybe the conjunction و/ف, then maybe one preposition of
     ``preps``) and ``stem`` what they stand before. Letters are read, not words: "فكتيبه" gives
@@ -132,15 +132,25 @@ def clitic_forms(word: str, *, preps: str = PREPOSITIONS,
     A clitic is cut only when at least ``min_stem`` letters are left after it (for ل before the
     article: after the article): "وبها" gives ``(1, "بها")``, and ``(2, "ها")`` only when
     ``min_stem`` is 2 or less. ``preps="بل"`` keeps ك on the stem.
+
+    ``elided`` places the reading of ل before the article: ``"after"`` the reading of ل before
+    a word that starts with ل, as above; ``"first"`` before it, and ``"only"`` instead of it. In
+    these two the article's ل counts among the ``min_stem`` letters, as for any preposition:
+    with ``min_stem=3`` "للتل" gives ``(1, "التل")``.
     """
+    if elided not in ("after", "first", "only"):
+        raise ValueError(f"elided must be 'after', 'first' or 'only', not {elided!r}")
     forms = [(0, word)]
     if word[:1] and word[0] in CONJUNCTIONS and len(word) - 1 >= min_stem:
         forms.append((1, word[1:]))
-    elided = "ل" in preps
     for base, _ in tuple(forms):
-        if word[base:base + 1] and word[base] in preps and len(word) - base - 1 >= min_stem:
+        article = "ل" in preps and word[base:base + 2] == "لل"
+        if article and elided != "after" and len(word) - base - 1 >= min_stem:
+            forms.append((base + 1, ARTICLE + word[base + 2:]))
+        if word[base:base + 1] and word[base] in preps and len(word) - base - 1 >= min_stem \
+                and not (article and elided == "only"):
             forms.append((base + 1, word[base + 1:]))
-        if elided and word[base:base + 2] == "لل" and len(word) - base - 2 >= min_stem:
+        if article and elided == "after" and len(word) - base - 2 >= min_stem:
             forms.append((base + 1, ARTICLE + word[base + 2:]))
     return tuple(forms)
 

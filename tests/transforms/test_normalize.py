@@ -143,9 +143,26 @@ def test_strip_prefixes(word, expected):
     ("وكالجبل", {"preps": "بل", "min_stem": 3}, [(0, "وكالجبل"), (1, "كالجبل")]),
     ("وبالجبل", {"preps": "بل", "min_stem": 5}, [(0, "وبالجبل"), (1, "بالجبل"), (2, "الجبل")]),
     ("وبالجبل", {"preps": "بل", "min_stem": 6}, [(0, "وبالجبل"), (1, "بالجبل")]),
+    # elided: ل before the article first, or only; then the article's ل counts as a stem letter
+    ("للجيش", {"elided": "first"}, [(0, "للجيش"), (1, "الجيش"), (1, "لجيش")]),
+    ("للجيش", {"elided": "only"}, [(0, "للجيش"), (1, "الجيش")]),
+    ("وللجيش", {"elided": "only"}, [(0, "وللجيش"), (1, "للجيش"), (2, "الجيش")]),
+    ("للتل", {"min_stem": 3}, [(0, "للتل"), (1, "لتل")]),
+    ("للتل", {"min_stem": 3, "elided": "first"}, [(0, "للتل"), (1, "التل"), (1, "لتل")]),
+    ("للتل", {"min_stem": 3, "elided": "only"}, [(0, "للتل"), (1, "التل")]),
+    ("للتل", {"min_stem": 4, "elided": "only"}, [(0, "للتل")]),
+    # only "لل" is read otherwise: other prepositions keep their one reading
+    ("لكتيبه", {"elided": "only"}, [(0, "لكتيبه"), (1, "كتيبه")]),
+    ("بلده", {"elided": "only"}, [(0, "بلده"), (1, "لده")]),
+    ("للجيش", {"preps": "بك", "elided": "only"}, [(0, "للجيش")]),
 ])
 def test_clitic_forms(word, kwargs, expected):
     assert list(clitic_forms(word, **kwargs)) == expected
+
+
+def test_clitic_forms_rejects_an_unknown_elided_place():
+    with pytest.raises(ValueError):
+        clitic_forms("للجيش", elided="before")
 
 
 def test_strip_prefixes_is_the_article_reading_of_clitic_forms():
