@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from transforms import lexicon, units
-from transforms.normalize import fold_word
+from transforms.normalize import clitic_forms, fold_word
 
 DATA = Path(__file__).parent / "data" / "actors.yaml"
 ORDINALS = units.ordinal_forms("feminine")  # "الرابعه" → 4: the divisions' ordinals
@@ -79,19 +79,6 @@ def table() -> _Table:
     return _Table(by_id, first_word)
 
 
-def _base_forms(token: str) -> list[str]:
-    """The token and its forms without the proclitics و/ف, ب/ل/ك (لل → ال)."""
-    forms = [token]
-    if token[:1] in ("و", "ف") and len(token) > 3:
-        forms.append(token[1:])
-    for form in list(forms):
-        if form.startswith("لل") and len(form) > 3:
-            forms.append("ال" + form[2:])
-        elif form[:1] in ("ب", "ل", "ك") and len(form) > 3:
-            forms.append(form[1:])
-    return forms
-
-
 def get(actor_id: str | None) -> ActorInfo | None:
     """The actor with this id (numbered divisions included), or None."""
     if not actor_id:
@@ -140,7 +127,9 @@ def find_actors(folded: str) -> tuple[ActorMention, ...]:
     i = 0
     while i < len(tokens):
         found = None
-        for form in _base_forms(tokens[i][0]):
+        # the token and its forms without و/ف, ب/ل/ك (three letters left); "لل" is read only
+        # as ل + the article: "للجان" gives الجان, not لجان
+        for _, form in clitic_forms(tokens[i][0], min_stem=3, elided="only"):
             for words, actor_id in t.first_word.get(form, ()):
                 n = len(words)
                 if i + n <= len(tokens) and all(tokens[i + k][0] == words[k]

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from transforms import lexicon
-from transforms.normalize import normalize
+from transforms.normalize import clitic_forms, normalize
 
 __all__ = ["Gazetteer", "Place", "PlaceMention", "ResolvedGeo"]
 
@@ -41,9 +41,7 @@ WORD = re.compile(r"[^\W_]+")
 TOKEN = re.compile(  # a word of the original text with its marks and invisible characters
     "(?:[^\\W_]|[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200b-\u200f\u2060-\u2069"
     "\ufeff\u00ad])+")
-CONJUNCTIONS = "وف"
-PREPOSITIONS = "بلك"
-MIN_STEM = 3
+MIN_STEM = 3  # letters left after a clitic cut off a first word
 CONTEXT_CHARS = 300.0
 KIND_RANK = {"neighbourhood": 6, "village": 5, "town": 5, "city": 5, "subdistrict": 3,
              "district": 2, "area": 1, "governorate": 0}
@@ -119,18 +117,10 @@ def name_key(name: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _first_token_forms(token: str) -> tuple[tuple[int, str], ...]:
-    """(prefix length, stem) readings of a first word: as is, without و/ف and ب/ل/ك."""
-    forms = [(0, token)]
-    rest, skip = token, 0
-    if len(rest) > MIN_STEM and rest[0] in CONJUNCTIONS:
-        rest, skip = rest[1:], 1
-        forms.append((skip, rest))
-    if len(rest) > MIN_STEM and rest[0] in PREPOSITIONS:
-        stem = rest[1:]
-        if rest[0] == "ل" and stem.startswith("ل"):  # للرقة = ل + الرقة
-            forms.append((skip + 1, "ا" + stem))
-        forms.append((skip + 1, stem))
-    return tuple(f for f in forms if len(f[1]) >= 2)
+    """(prefix length, stem) readings of a first word of two letters or more: as is, without
+    و/ف and ب/ل/ك (``MIN_STEM`` letters left), ل + the article first ("للرقه" = ل + الرقه)."""
+    return tuple(f for f in clitic_forms(token, min_stem=MIN_STEM, elided="first")
+                 if len(f[1]) >= 2)
 
 
 def _is_one_of(token: str, words: frozenset[str] | set[str]) -> bool:

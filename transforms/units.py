@@ -116,7 +116,7 @@ def _bare_only(word: str) -> tuple[str, int] | None:
 def _tied(word: str) -> bool:
     """True for a word that ties a bare head to people ("عن الحركة", "عناصر التنظيم")."""
     ties = _tables()["ties"]
-    return word in ties or (len(word) > 2 and word[0] in "وف" and word[1:] in ties)
+    return any(stem in ties for _, stem in clitic_forms(word, preps="", min_stem=2))
 
 
 def _gap_is_space(folded: str, left: _Token, right: _Token) -> bool:
@@ -127,9 +127,7 @@ def _gap_is_space(folded: str, left: _Token, right: _Token) -> bool:
 def _is_stop(word: str) -> bool:
     """True for a word that ends a name."""
     t = _tables()
-    if word in t["stops"]:
-        return True
-    if word[:1] in "وف" and word[1:] in t["stops"]:
+    if any(stem in t["stops"] for _, stem in clitic_forms(word, preps="", min_stem=1)):
         return True
     return word[:1] in "بل" and word[1:3] == "ال" and word[1:] not in t["closers"] and len(word) > 4
 
