@@ -129,7 +129,7 @@ def find_actors(folded: str) -> tuple[ActorMention, ...]:
         found = None
         # the token and its forms without و/ف, ب/ل/ك (three letters left); "لل" is read only
         # as ل + the article: "للجان" gives الجان, not لجان
-        for _, form in clitic_forms(tokens[i][0], min_stem=3, elided="only"):
+        for _, form in clitic_forms(tokens[i][0], min_stem=3, lam_is_article=True):
             for words, actor_id in t.first_word.get(form, ()):
                 n = len(words)
                 if i + n <= len(tokens) and all(tokens[i + k][0] == words[k]

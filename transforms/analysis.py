@@ -32,7 +32,7 @@ from transforms.mentions import (
     find_times,
     names_a_force,
 )
-from transforms.normalize import ARTICLE, clitic_forms, fold, fold_word
+from transforms.normalize import article_cut, clitic_forms, fold, fold_word
 from transforms.sentences import Span, split_sentences
 from transforms.triggers import Trigger, find_triggers
 from transforms.units import find_units, head_noun
@@ -180,13 +180,6 @@ class Sentence:
 
 
 # ----------------------------------------------------------------------------- groups
-
-def article_cut(folded_word: str) -> int | None:
-    """How many leading letters of a folded word are clitics before its article (و ف ب ل ك:
-    "والجيش" 1, "للجيش" 1, "الجيش" 0), None when it has no article."""
-    return next((cut for cut, stem in clitic_forms(folded_word, min_stem=0)
-                 if stem.startswith(ARTICLE)), None)
-
 
 def _without_clitics(folded_word: str) -> int:
     """How many leading letters of a folded word are clitics (و ف ب ل ك before a name)."""

@@ -119,7 +119,7 @@ def name_key(name: str) -> str:
 def _first_token_forms(token: str) -> tuple[tuple[int, str], ...]:
     """(prefix length, stem) readings of a first word of two letters or more: as is, without
     و/ف and ب/ل/ك (``MIN_STEM`` letters left), ل + the article first ("للرقه" = ل + الرقه)."""
-    return tuple(f for f in clitic_forms(token, min_stem=MIN_STEM, elided="first")
+    return tuple(f for f in clitic_forms(token, min_stem=MIN_STEM)
                  if len(f[1]) >= 2)
 
 

@@ -27,8 +27,8 @@ from functools import cache, lru_cache
 
 from transforms import actors as actor_table
 from transforms import attributes, lexicon, slots
-from transforms.analysis import GroupMention, Sentence, article_cut
-from transforms.normalize import clitic_forms
+from transforms.analysis import GroupMention, Sentence
+from transforms.normalize import article_cut, clitic_forms
 from transforms.triggers import Trigger, trigger_number
 
 RELATIONS = ("from", "member", "to", "parent", "reporter", "control", "other")

@@ -29,8 +29,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["clitic_forms", "fold", "fold_word", "normalize", "normalize_with_map", "strip_prefixes",
-           "words"]
+__all__ = ["article_cut", "clitic_forms", "fold", "fold_word", "normalize", "normalize_with_map",
+           "strip_prefixes", "words"]
 
 DIACRITICS = re.compile(
     "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
@@ -116,43 +116,42 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 @lru_cache(maxsize=65536)
 def clitic_forms(word: str, *, preps: str = PREPOSITIONS, min_stem: int = MIN_STEM,
-                 elided: str = "after") -> tuple[tuple[int, str], ...]:
+                 lam_is_article: bool = False) -> tuple[tuple[int, str], ...]:
     """The readings of a folded word as proclitics and a stem, as ``(cut, stem)`` pairs:
     ``word[:cut]`` is the proclitics (maybe the conjunction و/ف, then maybe one preposition of
     ``preps``) and ``stem`` what they stand before. Letters are read, not words: "فكتيبه" gives
     ف + كتيبه and ف + ك + تيبه; the caller's word list tells which reading is a word.
 
     The whole word ``(0, word)`` comes first, then the reading after the conjunction; after each
-    of these two, the reading after the preposition and, when ل is one of ``preps``, the reading
-    of ل before the article, whose alef is then not written ("للجيش" = ل + الجيش): that reading
-    gives the stem with the article written out, ``(1, "الجيش")``, after ``(1, "لجيش")``. Any
-    other article stays on the stem ("بالجيش" → ``(1, "الجيش")``); cutting it is the caller's
-    (``strip_prefixes``).
+    of these two, the reading after the preposition. ل before the article is written ل, its
+    alef elided ("للجيش" = ل + الجيش): when ل is one of ``preps`` that reading comes first, with
+    the article written out, ``(1, "الجيش")``, then ل before a word starting with ل
+    (``(1, "لجيش")``, as in ل + لواء), left out when ``lam_is_article``. Any other article stays
+    on the stem ("بالجيش" → ``(1, "الجيش")``); cutting it is the caller's (``strip_prefixes``).
 
-    A clitic is cut only when at least ``min_stem`` letters are left after it (for ل before the
-    article: after the article): "وبها" gives ``(1, "بها")``, and ``(2, "ها")`` only when
-    ``min_stem`` is 2 or less. ``preps="بل"`` keeps ك on the stem.
-
-    ``elided`` places the reading of ل before the article: ``"after"`` the reading of ل before
-    a word that starts with ل, as above; ``"first"`` before it, and ``"only"`` instead of it. In
-    these two the article's ل counts among the ``min_stem`` letters, as for any preposition:
-    with ``min_stem=3`` "للتل" gives ``(1, "التل")``.
+    A clitic is cut only when at least ``min_stem`` letters are left after it: "وبها" gives
+    ``(1, "بها")``, and ``(2, "ها")`` only when ``min_stem`` is 2 or less. ``preps="بل"`` keeps
+    ك on the stem, ``preps=""`` cuts only the conjunction.
     """
-    if elided not in ("after", "first", "only"):
-        raise ValueError(f"elided must be 'after', 'first' or 'only', not {elided!r}")
     forms = [(0, word)]
     if word[:1] and word[0] in CONJUNCTIONS and len(word) - 1 >= min_stem:
         forms.append((1, word[1:]))
     for base, _ in tuple(forms):
-        article = "ل" in preps and word[base:base + 2] == "لل"
-        if article and elided != "after" and len(word) - base - 1 >= min_stem:
+        if not (word[base:base + 1] and word[base] in preps and len(word) - base - 1 >= min_stem):
+            continue
+        article = word[base] == "ل" and word[base + 1:base + 2] == "ل"
+        if article:
             forms.append((base + 1, ARTICLE + word[base + 2:]))
-        if word[base:base + 1] and word[base] in preps and len(word) - base - 1 >= min_stem \
-                and not (article and elided == "only"):
+        if not (article and lam_is_article):
             forms.append((base + 1, word[base + 1:]))
-        if article and elided == "after" and len(word) - base - 2 >= min_stem:
-            forms.append((base + 1, ARTICLE + word[base + 2:]))
     return tuple(forms)
+
+
+def article_cut(folded_word: str) -> int | None:
+    """How many leading letters of a folded word are clitics before its article (و ف ب ل ك:
+    "والجيش" 1, "للجيش" 1, "الجيش" 0), None when it has no article."""
+    return next((cut for cut, stem in clitic_forms(folded_word, min_stem=0)
+                 if stem.startswith(ARTICLE)), None)
 
 
 def strip_prefixes(word: str) -> str:

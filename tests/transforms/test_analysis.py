@@ -2,10 +2,11 @@
 these tests)."""
 from schemas.records import Document
 from transforms import slots
-from transforms.analysis import _without_clitics, analyse_document, analyse_span, article_cut
+from transforms.analysis import _without_clitics, analyse_document, analyse_span
 from transforms.assemble import Incident, same_incident
 from transforms.incidents import main_trigger, relation_of, subject_role
 from transforms.mentions import Count, PlaceRef
+from transforms.normalize import article_cut
 from transforms.sentences import Span
 
 

@@ -117,24 +117,25 @@ def test_strip_prefixes(word, expected):
     # a preposition is not a conjunction: no و/ف after it
     ("بوحده", {}, [(0, "بوحده"), (1, "وحده")]),
     # ل before the article hides its alef: both readings, the article written out in the second
-    ("للجيش", {}, [(0, "للجيش"), (1, "لجيش"), (1, "الجيش")]),
-    ("وللجيش", {}, [(0, "وللجيش"), (1, "للجيش"), (2, "لجيش"), (2, "الجيش")]),
+    ("للجيش", {}, [(0, "للجيش"), (1, "الجيش"), (1, "لجيش")]),
+    ("وللجيش", {}, [(0, "وللجيش"), (1, "للجيش"), (2, "الجيش"), (2, "لجيش")]),
     # preps narrows the prepositions: without ك the word stays whole; without ل, no لل reading
     ("كالعاده", {}, [(0, "كالعاده"), (1, "العاده")]),
     ("كالعاده", {"preps": "بل"}, [(0, "كالعاده")]),
     ("وكتيبه", {"preps": "بل"}, [(0, "وكتيبه"), (1, "كتيبه")]),
     ("للجيش", {"preps": "بك"}, [(0, "للجيش")]),
     ("بلده", {"preps": "بل"}, [(0, "بلده"), (1, "لده")]),
-    # min_stem: letters that must stay after a cut (after the article, for ل before it)
+    # min_stem: letters that must stay after a cut (the elided article's ل among them)
     ("وبها", {}, [(0, "وبها"), (1, "بها"), (2, "ها")]),
     ("وبها", {"min_stem": 3}, [(0, "وبها"), (1, "بها")]),
     ("وبها", {"min_stem": 4}, [(0, "وبها")]),
-    ("لله", {}, [(0, "لله"), (1, "له")]),
-    ("لله", {"min_stem": 0}, [(0, "لله"), (1, "له"), (1, "اله")]),
+    ("لله", {}, [(0, "لله"), (1, "اله"), (1, "له")]),
+    ("لله", {"min_stem": 0}, [(0, "لله"), (1, "اله"), (1, "له")]),
     ("لله", {"min_stem": 3}, [(0, "لله")]),
-    ("للجبل", {"min_stem": 3}, [(0, "للجبل"), (1, "لجبل"), (1, "الجبل")]),
-    ("للجبل", {"min_stem": 4}, [(0, "للجبل"), (1, "لجبل")]),
-    ("وللواء", {"min_stem": 4}, [(0, "وللواء"), (1, "للواء"), (2, "لواء")]),
+    ("للجبل", {"min_stem": 3}, [(0, "للجبل"), (1, "الجبل"), (1, "لجبل")]),
+    ("للجبل", {"min_stem": 4}, [(0, "للجبل"), (1, "الجبل"), (1, "لجبل")]),
+    ("للجبل", {"min_stem": 5}, [(0, "للجبل")]),
+    ("وللواء", {"min_stem": 4}, [(0, "وللواء"), (1, "للواء"), (2, "الواء"), (2, "لواء")]),
     ("ولكتيبه", {"min_stem": 5}, [(0, "ولكتيبه"), (1, "لكتيبه"), (2, "كتيبه")]),
     ("ولكتيبه", {"min_stem": 6}, [(0, "ولكتيبه"), (1, "لكتيبه")]),
     ("و", {"min_stem": 0}, [(0, "و"), (1, "")]),
@@ -143,26 +144,18 @@ def test_strip_prefixes(word, expected):
     ("وكالجبل", {"preps": "بل", "min_stem": 3}, [(0, "وكالجبل"), (1, "كالجبل")]),
     ("وبالجبل", {"preps": "بل", "min_stem": 5}, [(0, "وبالجبل"), (1, "بالجبل"), (2, "الجبل")]),
     ("وبالجبل", {"preps": "بل", "min_stem": 6}, [(0, "وبالجبل"), (1, "بالجبل")]),
-    # elided: ل before the article first, or only; then the article's ل counts as a stem letter
-    ("للجيش", {"elided": "first"}, [(0, "للجيش"), (1, "الجيش"), (1, "لجيش")]),
-    ("للجيش", {"elided": "only"}, [(0, "للجيش"), (1, "الجيش")]),
-    ("وللجيش", {"elided": "only"}, [(0, "وللجيش"), (1, "للجيش"), (2, "الجيش")]),
-    ("للتل", {"min_stem": 3}, [(0, "للتل"), (1, "لتل")]),
-    ("للتل", {"min_stem": 3, "elided": "first"}, [(0, "للتل"), (1, "التل"), (1, "لتل")]),
-    ("للتل", {"min_stem": 3, "elided": "only"}, [(0, "للتل"), (1, "التل")]),
-    ("للتل", {"min_stem": 4, "elided": "only"}, [(0, "للتل")]),
+    # lam_is_article: "لل" read only as ل + the article, never as ل before a word starting with ل
+    ("للجيش", {"lam_is_article": True}, [(0, "للجيش"), (1, "الجيش")]),
+    ("وللجيش", {"lam_is_article": True}, [(0, "وللجيش"), (1, "للجيش"), (2, "الجيش")]),
+    ("للتل", {"min_stem": 3, "lam_is_article": True}, [(0, "للتل"), (1, "التل")]),
+    ("للتل", {"min_stem": 4, "lam_is_article": True}, [(0, "للتل")]),
     # only "لل" is read otherwise: other prepositions keep their one reading
-    ("لكتيبه", {"elided": "only"}, [(0, "لكتيبه"), (1, "كتيبه")]),
-    ("بلده", {"elided": "only"}, [(0, "بلده"), (1, "لده")]),
-    ("للجيش", {"preps": "بك", "elided": "only"}, [(0, "للجيش")]),
+    ("لكتيبه", {"lam_is_article": True}, [(0, "لكتيبه"), (1, "كتيبه")]),
+    ("بلده", {"lam_is_article": True}, [(0, "بلده"), (1, "لده")]),
+    ("للجيش", {"preps": "بك", "lam_is_article": True}, [(0, "للجيش")]),
 ])
 def test_clitic_forms(word, kwargs, expected):
     assert list(clitic_forms(word, **kwargs)) == expected
-
-
-def test_clitic_forms_rejects_an_unknown_elided_place():
-    with pytest.raises(ValueError):
-        clitic_forms("للجيش", elided="before")
 
 
 def test_strip_prefixes_is_the_article_reading_of_clitic_forms():
